@@ -1,0 +1,79 @@
+// Command dsp is the terminal client and lightweight node of the DSP-1 distributed storage
+// protocol. Flags and os.Exit live in this package and nowhere else.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+// global flags shared by every subcommand.
+var (
+	flagJSON bool
+	flagData string
+)
+
+// root is the dsp command; each cmd_*.go file adds its subcommands in init.
+var root = &cobra.Command{
+	Use:   "dsp",
+	Short: "dsp: client and lightweight nodes of the DSP-1 distributed storage protocol",
+	Long: `dsp keeps files on storage nodes that keep proving they hold them, shares and downloads
+files from many peers at once, and reaches nodes behind NAT through proxies.
+
+Run without arguments on a terminal to open the TUI on the embedded devnet.`,
+	SilenceUsage:  true,
+	SilenceErrors: true,
+	Args:          cobra.NoArgs,
+	RunE:          runDefault,
+}
+
+// runDefault is what a bare "dsp" does. It opens the TUI on the embedded devnet once those exist;
+// until then it prints help.
+var runDefault = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+
+func init() {
+	root.PersistentFlags().BoolVar(&flagJSON, "json", false, "machine-readable JSON output")
+	root.PersistentFlags().StringVar(&flagData, "data", defaultDataDir(), "data directory")
+}
+
+// defaultDataDir is $DSP_DATA, else $XDG_DATA_HOME/dsp, else ~/.local/share/dsp.
+func defaultDataDir() string {
+	if d := os.Getenv("DSP_DATA"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "dsp")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "dsp")
+	}
+	return ".dsp"
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the CLI with args and returns the process exit code.
+func run(args []string) int {
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	printError(root.OutOrStdout(), root.ErrOrStderr(), err)
+	var ce *codedError
+	if errors.As(err, &ce) && ce.exit != 0 {
+		return ce.exit
+	}
+	return 1
+}
+
+// usageErr marks a bad invocation (exit 2), carrying the spec's INVALID_PARAMS code.
+func usageErr(format string, a ...any) error {
+	return &codedError{code: 40002, exit: 2, err: fmt.Errorf(format, a...)}
+}
