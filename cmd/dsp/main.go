@@ -3,8 +3,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -66,14 +64,5 @@ func run(args []string) int {
 		return 0
 	}
 	printError(root.OutOrStdout(), root.ErrOrStderr(), err)
-	var ce *codedError
-	if errors.As(err, &ce) && ce.exit != 0 {
-		return ce.exit
-	}
-	return 1
-}
-
-// usageErr marks a bad invocation (exit 2), carrying the spec's INVALID_PARAMS code.
-func usageErr(format string, a ...any) error {
-	return &codedError{code: 40002, exit: 2, err: fmt.Errorf(format, a...)}
+	return exitCode(err)
 }

@@ -2,61 +2,49 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+
+	"dsp/status"
 
 	"github.com/spf13/cobra"
 )
 
-// Coder is implemented by errors that carry a spec status code (RESTful or task error code).
-// Packages below cmd define their own coded errors; the CLI only needs this method.
-type Coder interface {
-	Code() int
+// usageErr marks a bad invocation: the spec's INVALID_PARAMS (40002), exit code 2.
+func usageErr(format string, a ...any) error {
+	return status.New(status.InvalidParams, format, a...)
 }
-
-// codedError attaches a spec status code and an exit code to an error.
-type codedError struct {
-	code int
-	exit int
-	err  error
-}
-
-func (e *codedError) Error() string { return e.err.Error() }
-func (e *codedError) Unwrap() error { return e.err }
-func (e *codedError) Code() int     { return e.code }
 
 // withCode wraps err with a spec status code unless it already carries one.
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	var c Coder
-	if errors.As(err, &c) {
+func withCode(code status.Code, err error) error {
+	if err == nil || status.CodeOf(err, 0) != 0 {
 		return err
 	}
-	return &codedError{code: code, exit: 1, err: err}
+	return &status.Error{Code: code.Num(), Name: code.Name(), Err: err}
 }
 
 // errorCode returns the spec status code carried by err, or INTERNAL_ERROR (40001).
-func errorCode(err error) int {
-	var c Coder
-	if errors.As(err, &c) {
-		return c.Code()
+func errorCode(err error) int { return status.CodeOf(err, status.InternalError.Num()) }
+
+// exitCode maps an error to the process exit code: 2 for bad invocations, else 1.
+func exitCode(err error) int {
+	if status.NameOf(err) == status.InvalidParams.Name() {
+		return 2
 	}
-	return 40001
+	return 1
 }
 
 // printError reports err: as {"code","msg"} JSON on stdout with --json, else as text on stderr.
 func printError(stdout, stderr io.Writer, err error) {
+	code := errorCode(err)
 	if flagJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{"code": errorCode(err), "msg": err.Error()})
+		_ = enc.Encode(map[string]any{"code": code, "msg": err.Error()})
 		return
 	}
-	if c := errorCode(err); c != 40001 {
-		fmt.Fprintf(stderr, "dsp: %v (code %d)\n", err, c)
+	if name := status.NameOf(err); name != "" && code != status.InternalError.Num() {
+		fmt.Fprintf(stderr, "dsp: %v (%d %s)\n", err, code, name)
 		return
 	}
 	fmt.Fprintf(stderr, "dsp: %v\n", err)
