@@ -3,7 +3,6 @@ package keys
 import (
 	"bytes"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 
 	"github.com/mr-tron/base58"
@@ -15,15 +14,10 @@ const (
 	AddressCodeSuffix = 0xAC // appended to the public key bytes (step 1)
 	AddressPrefix     = 0x17 // prepended to the RIPEMD-160 hash (step 4)
 	AddressLen        = 25   // prefix + 20-byte hash + 4-byte checksum
-)
 
-// Address errors; ParseAddress wraps ErrBadAddress and one of the specific ones.
-var (
-	ErrBadAddress      = errors.New("bad address")
-	ErrAddressBase58   = errors.New("not base58")
-	ErrAddressLength   = errors.New("wrong length")
-	ErrAddressPrefix   = errors.New("wrong prefix")
-	ErrAddressChecksum = errors.New("wrong checksum")
+	// maxAddressText bounds the text ParseAddress decodes: 25 bytes are at most 35 base58
+	// characters, so anything much longer is a length error without decoding it.
+	maxAddressText = 64
 )
 
 // Address is the 20-byte RIPEMD-160 hash at the heart of an account address. Its String form is
@@ -66,6 +60,9 @@ func checksum(b []byte) [4]byte {
 // ParseAddress parses the base58 text of an address, checking length, prefix and checksum, and
 // says which check failed.
 func ParseAddress(s string) (Address, error) {
+	if len(s) > maxAddressText {
+		return Address{}, fmt.Errorf("%w %.40q...: %w: %d characters", ErrBadAddress, s, ErrAddressLength, len(s))
+	}
 	raw, err := base58.Decode(s)
 	if err != nil || s == "" {
 		return Address{}, fmt.Errorf("%w %q: %w", ErrBadAddress, s, ErrAddressBase58)

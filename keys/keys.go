@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -46,18 +45,6 @@ var schemeNames = map[Scheme][]string{
 	SHA3_256withECDSA:  {"SHA3-256withECDSA", "p256-sha3", "sha3-256withecdsa"},
 	RIPEMD160withECDSA: {"RIPEMD160withECDSA", "p256-ripemd160", "ripemd160withecdsa"},
 }
-
-// Sentinel errors of this package. Callers match them with errors.Is.
-var (
-	// ErrUnknownScheme: a scheme id or name that this package does not implement.
-	ErrUnknownScheme = errors.New("unknown signature scheme")
-	// ErrBadPublicKey: public key bytes that do not decode under their scheme.
-	ErrBadPublicKey = errors.New("bad public key")
-	// ErrBadPrivateKey: private key bytes that do not decode under their scheme.
-	ErrBadPrivateKey = errors.New("bad private key")
-	// ErrBadSignature: a signature that does not verify, or is malformed.
-	ErrBadSignature = errors.New("bad signature")
-)
 
 // String returns the spec's name of the scheme.
 func (s Scheme) String() string {
@@ -210,8 +197,14 @@ func (k *KeyPair) PrivateBytes() []byte {
 	return b
 }
 
-// Sign signs msg. ECDSA signatures are r||s, 32 bytes each (64 bytes); Ed25519 signatures are 64
-// bytes. ECDSA signing uses crypto/rand, so two signatures of one message differ.
+var p256HalfOrder = new(big.Int).Rsh(elliptic.P256().Params().N, 1)
+
+// Sign signs msg and returns the raw signature, without the scheme byte (see SignTagged for the
+// form that carries it). ECDSA signatures are r||s, 32 big-endian bytes each (64 bytes), over the
+// scheme's digest of msg (SHA-256, SHA3-256 or RIPEMD-160), with s normalised to the lower half of
+// the group order; Ed25519 signatures are the 64 bytes of RFC 8032 over msg itself. ECDSA signing
+// draws randomness from crypto/rand, so two signatures of one message differ. Sign is safe for
+// concurrent use.
 func (k *KeyPair) Sign(msg []byte) ([]byte, error) {
 	if k.ed != nil {
 		return ed25519.Sign(k.ed, msg), nil
@@ -219,6 +212,11 @@ func (k *KeyPair) Sign(msg []byte) ([]byte, error) {
 	r, s, err := ecdsa.Sign(rand.Reader, k.ec, k.scheme.digest(msg))
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
+	}
+	// Normalise to low-S so that a message has one canonical signature per nonce; Verify accepts
+	// both forms, as other implementations may not normalise.
+	if s.Cmp(p256HalfOrder) > 0 {
+		s.Sub(elliptic.P256().Params().N, s)
 	}
 	sig := make([]byte, ecdsaSignatureLen)
 	r.FillBytes(sig[:32])
