@@ -1,0 +1,5 @@
+package store
+
+import "runtime"
+
+func runtime_Gosched() { runtime.Gosched() }
