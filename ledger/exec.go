@@ -92,7 +92,9 @@ func (e *env) contract(h []byte, n keys.Address) (*Contract, bool) {
 	return &c, true
 }
 
-func (e *env) putContract(c *Contract) { e.kv.put(sContracts, contractKey(c.FileHash, c.Node), encode(c)) }
+func (e *env) putContract(c *Contract) {
+	e.kv.put(sContracts, contractKey(c.FileHash, c.Node), encode(c))
+}
 
 func mustDecode(v []byte, into any) {
 	if err := decodeTrusted(v, into); err != nil {

@@ -12,26 +12,26 @@ type TxKind uint8
 
 // Transaction kinds.
 const (
-	KindTransfer        TxKind = 1
-	KindPledge          TxKind = 2
-	KindUnlock          TxKind = 3
-	KindRegisterNode    TxKind = 10
-	KindUpdateNode      TxKind = 11
-	KindUnregisterNode  TxKind = 12
-	KindStoreFile       TxKind = 20
-	KindDeleteFile      TxKind = 21
-	KindConfirmFile     TxKind = 22
-	KindCloseContract   TxKind = 23
-	KindSetWhiteList    TxKind = 24
-	KindSubmitProof     TxKind = 25
-	KindRegisterHeader  TxKind = 30
-	KindRegisterURL     TxKind = 31
-	KindTransferName    TxKind = 32
-	KindUpdateURL       TxKind = 33
-	KindDeleteName      TxKind = 34
-	KindRenewHeader     TxKind = 35
-	maxPayloadBytes            = 48 << 10
-	maxTxBytes                 = 56 << 10 // a tx fits in one wire frame with its envelope
+	KindTransfer       TxKind = 1
+	KindPledge         TxKind = 2
+	KindUnlock         TxKind = 3
+	KindRegisterNode   TxKind = 10
+	KindUpdateNode     TxKind = 11
+	KindUnregisterNode TxKind = 12
+	KindStoreFile      TxKind = 20
+	KindDeleteFile     TxKind = 21
+	KindConfirmFile    TxKind = 22
+	KindCloseContract  TxKind = 23
+	KindSetWhiteList   TxKind = 24
+	KindSubmitProof    TxKind = 25
+	KindRegisterHeader TxKind = 30
+	KindRegisterURL    TxKind = 31
+	KindTransferName   TxKind = 32
+	KindUpdateURL      TxKind = 33
+	KindDeleteName     TxKind = 34
+	KindRenewHeader    TxKind = 35
+	maxPayloadBytes           = 48 << 10
+	maxTxBytes                = 56 << 10 // a tx fits in one wire frame with its envelope
 )
 
 // Payload is the body of a transaction. Each payload type names its kind.
