@@ -2,6 +2,7 @@ package keys
 
 import (
 	"encoding/hex"
+	"errors"
 	"testing"
 )
 
@@ -95,5 +96,40 @@ func TestSignatureVectors(t *testing.T) {
 				t.Errorf("ed25519 signature %x, want %s", got, v.sig)
 			}
 		}
+	}
+}
+
+// sealedVector is an account blob whose ciphertext and password check were computed by
+// testdata/gen_sealed.py from the format in docs/keys.md (Python's hashlib.scrypt and
+// cryptography's ChaCha20Poly1305); it holds RFC 8032 test 1's seed under "vector password".
+const sealedVector = `{
+  "format": "dsp-account",
+  "version": 1,
+  "address": "Adj3YZN5ZnZmb4LeXemChXsejuuSKJ6BBN",
+  "label": "rfc8032",
+  "scheme": "SHA512withEdDSA",
+  "schemeId": 2,
+  "publicKey": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+  "crypto": {
+    "kdf": "scrypt",
+    "kdfparams": {"n": 16, "r": 1, "p": 1, "dklen": 64,
+      "salt": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
+    "cipher": "chacha20-poly1305",
+    "nonce": "6465666768696a6b6c6d6e6f",
+    "ciphertext": "5f78dd39240c254f57598e99f26ef637142d6980103d904143ce0d4d25916074e7cac130bdc251c3d7533d933f3ec39d",
+    "passwordCheck": "53a6c7a6dc727dbe11897d76eccdfc24"
+  }
+}`
+
+func TestSealedKeyVector(t *testing.T) {
+	kp, label, err := OpenAccount([]byte(sealedVector), "vector password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if label != "rfc8032" || hex.EncodeToString(kp.PrivateBytes()) != addressVectors[4].priv {
+		t.Fatalf("opened %q %x", label, kp.PrivateBytes())
+	}
+	if _, _, err := OpenAccount([]byte(sealedVector), "vector password!"); !errors.Is(err, ErrWrongPassword) {
+		t.Fatalf("wrong password: %v", err)
 	}
 }
