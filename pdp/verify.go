@@ -55,6 +55,15 @@ func hashChallenged(ch *Challenge) ([]bls.G1Affine, error) {
 
 // check runs the MSM and the pairing check over the hashed points hs (capacity len+2, reused).
 func check(pub *PublicKey, ch *Challenge, p *Proof, hs []bls.G1Affine) error {
+	a, err := aggregate(ch, p, hs)
+	if err != nil {
+		return err
+	}
+	return pairing(pub, p, &a)
+}
+
+// aggregate returns H_agg + y*g1 - z*psi = MSM((H_1..H_c, g1, psi), (nu_1..nu_c, y, -z)).
+func aggregate(ch *Challenge, p *Proof, hs []bls.G1Affine) (bls.G1Affine, error) {
 	c := len(ch.Indices)
 	points := append(hs[:c], g1Gen, p.Psi)
 	scalars := make([]fr.Element, c+2)
@@ -63,11 +72,16 @@ func check(pub *PublicKey, ch *Challenge, p *Proof, hs []bls.G1Affine) error {
 	scalars[c+1].Neg(&ch.Z)
 	var a bls.G1Affine
 	if _, err := a.MultiExp(points, scalars, msmConfig()); err != nil {
-		return fmt.Errorf("pdp: verify: %w", err)
+		return a, fmt.Errorf("pdp: verify: %w", err)
 	}
+	return a, nil
+}
+
+// pairing checks e(-sigma, g2) * e(a, v) * e(psi, kappa) = 1.
+func pairing(pub *PublicKey, p *Proof, a *bls.G1Affine) error {
 	var ns bls.G1Affine
 	ns.Neg(&p.Sigma)
-	ok, err := bls.PairingCheck([]bls.G1Affine{ns, a, p.Psi}, []bls.G2Affine{g2Gen, pub.V, pub.Kappa})
+	ok, err := bls.PairingCheck([]bls.G1Affine{ns, *a, p.Psi}, []bls.G2Affine{g2Gen, pub.V, pub.Kappa})
 	if err != nil {
 		return fmt.Errorf("pdp: verify: %w", err)
 	}

@@ -1,0 +1,242 @@
+package pdp
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"testing"
+	"time"
+
+	bls "github.com/consensys/gnark-crypto/ecc/bls12-381"
+	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
+)
+
+// Performance goals (docs/pdp.md): tagging >= 400 MB/s on 2 cores; one proof for c = 64 full
+// blocks < 100 ms plus reading them; one verification for c = 64 < 15 ms. Run with
+//
+//	go test -run '^$' -bench . -benchtime 2s ./pdp
+//
+// Every benchmark reports its own rate and a ratio against a baseline measured in the same run
+// (raw sha256 over the same bytes) or against the goal ("x-goal" > 1 means faster than the goal).
+
+const benchC = 64
+
+// sha256Rate measures raw sha256 over the given blocks, in MB/s.
+func sha256Rate(blocks [][]byte) float64 {
+	start := time.Now()
+	var total int
+	for time.Since(start) < 200*time.Millisecond {
+		for _, b := range blocks {
+			sha256.Sum256(b)
+			total += len(b)
+		}
+	}
+	return float64(total) / time.Since(start).Seconds() / 1e6
+}
+
+func rateMBps(b *testing.B, bytesPerOp int) float64 {
+	return float64(b.N) * float64(bytesPerOp) / b.Elapsed().Seconds() / 1e6
+}
+
+func BenchmarkTagBlock(b *testing.B) {
+	sk := testKey(b)
+	block := testBlocks(20, 1, BlockSize, 0)[0]
+	name := []byte("bench file")
+	sk.prepare()
+	b.SetBytes(BlockSize)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := sk.TagBlock(name, uint64(i), block); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tag := rateMBps(b, BlockSize)
+	b.ReportMetric(tag/sha256Rate([][]byte{block}), "x-sha256")
+}
+
+func BenchmarkTagger(b *testing.B) {
+	sk := testKey(b)
+	blocks := testBlocks(21, 64, BlockSize, 0)
+	name := []byte("bench file")
+	sk.prepare()
+	for _, early := range []bool{true, false} {
+		b.Run(fmt.Sprintf("name-known=%v", early), func(b *testing.B) {
+			b.SetBytes(int64(len(blocks)) * BlockSize)
+			for b.Loop() {
+				var tg *Tagger
+				if early {
+					tg = sk.NewTagger(name, 0)
+				} else {
+					tg = sk.NewTagger(nil, 0)
+				}
+				for _, blk := range blocks {
+					if err := tg.Add(blk); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := tg.Finish(name); err != nil {
+					b.Fatal(err)
+				}
+			}
+			rate := rateMBps(b, len(blocks)*BlockSize)
+			b.ReportMetric(rate/sha256Rate(blocks), "x-sha256")
+			b.ReportMetric(rate/400, "x-goal")
+		})
+	}
+}
+
+// newBenchProof is a file of 2*benchC full blocks with its keys and a challenge of benchC blocks.
+func newBenchProof(b *testing.B) *proveSetup {
+	b.Helper()
+	sk := testKey(b)
+	pk, err := sk.ProverKey(MaxSectors)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &proveSetup{sk: sk, pub: sk.PublicKey(), pk: pk, f: newTestFile(b, sk, 22, 2*benchC, BlockSize, 0)}
+	s.ch, err = NewChallenge([]byte("bench block hash"), s.f.name, []byte("fs"), uint64(len(s.f.blocks)), benchC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func BenchmarkProve(b *testing.B) {
+	s := newBenchProof(b)
+	var read [][]byte
+	for _, i := range s.ch.Indices {
+		read = append(read, s.f.blocks[i])
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := Prove(s.pk, s.ch, s.f.readBlock, s.f.readTag)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = p
+	}
+	ms := b.Elapsed().Seconds() * 1e3 / float64(b.N)
+	b.ReportMetric(ms, "ms/proof")
+	b.ReportMetric(100/ms, "x-goal")
+	// Baseline: sha256 over the 64 challenged blocks, the cheapest possible "read and hash them".
+	shaMs := float64(benchC*BlockSize) / (sha256Rate(read) * 1e6) * 1e3
+	b.ReportMetric(ms/shaMs, "x-sha256-of-blocks")
+}
+
+// BenchmarkProveSteps times Prove's steps one by one (same functions Prove calls).
+func BenchmarkProveSteps(b *testing.B) {
+	s := newBenchProof(b)
+	var tTags, tComb, tDiv, tSig, tPsi time.Duration
+	scratch := make(fr.Vector, MaxSectors)
+	for b.Loop() {
+		F := make(fr.Vector, MaxSectors)
+		sigmas := make([]bls.G1Affine, benchC)
+		t0 := time.Now()
+		for k, i := range s.ch.Indices {
+			if err := decodeG1(&sigmas[k], s.f.tags[i][:]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t1 := time.Now()
+		for k, i := range s.ch.Indices {
+			combine(F, scratch, s.f.blocks[i], &s.ch.Coeffs[k])
+		}
+		t2 := time.Now()
+		_, q := evalDivide(F, &s.ch.Z)
+		t3 := time.Now()
+		var sig, psi bls.G1Affine
+		if _, err := sig.MultiExp(sigmas, s.ch.Coeffs, msmConfig()); err != nil {
+			b.Fatal(err)
+		}
+		t4 := time.Now()
+		if err := commit(&psi, s.pk, q); err != nil {
+			b.Fatal(err)
+		}
+		t5 := time.Now()
+		tTags += t1.Sub(t0)
+		tComb += t2.Sub(t1)
+		tDiv += t3.Sub(t2)
+		tSig += t4.Sub(t3)
+		tPsi += t5.Sub(t4)
+	}
+	n := float64(b.N)
+	b.ReportMetric(tTags.Seconds()*1e3/n, "decode-tags-ms")
+	b.ReportMetric(tComb.Seconds()*1e3/n, "combine-F-ms")
+	b.ReportMetric(tDiv.Seconds()*1e3/n, "eval-divide-ms")
+	b.ReportMetric(tSig.Seconds()*1e3/n, "msm-sigma-ms")
+	b.ReportMetric(tPsi.Seconds()*1e3/n, "msm-psi-ms")
+}
+
+func BenchmarkVerify(b *testing.B) {
+	s := newBenchProof(b)
+	p, err := Prove(s.pk, s.ch, s.f.readBlock, s.f.readTag)
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc := p.Bytes()
+	var tDec, tHash, tMSM, tPair time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		p, err := DecodeProof(enc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		hs, err := hashChallenged(s.ch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		a, err := aggregate(s.ch, p, hs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		if err := pairing(s.pub, p, &a); err != nil {
+			b.Fatal(err)
+		}
+		t4 := time.Now()
+		tDec += t1.Sub(t0)
+		tHash += t2.Sub(t1)
+		tMSM += t3.Sub(t2)
+		tPair += t4.Sub(t3)
+	}
+	n := float64(b.N)
+	ms := b.Elapsed().Seconds() * 1e3 / n
+	b.ReportMetric(ms, "ms/verify")
+	b.ReportMetric(15/ms, "x-goal")
+	b.ReportMetric(tDec.Seconds()*1e3/n, "decode-ms")
+	b.ReportMetric(tHash.Seconds()*1e3/n, "hash-to-G1-ms")
+	b.ReportMetric(tMSM.Seconds()*1e3/n, "msm-ms")
+	b.ReportMetric(tPair.Seconds()*1e3/n, "pairing-ms")
+}
+
+func BenchmarkProverKey(b *testing.B) {
+	sk := testKey(b)
+	sk.prepare()
+	var pk *ProverKey
+	b.Run("generate", func(b *testing.B) {
+		for b.Loop() {
+			var err error
+			if pk, err = sk.ProverKey(MaxSectors); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	enc := pk.Bytes()
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(enc)))
+		for b.Loop() {
+			if _, err := DecodeProverKey(enc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	pub := sk.PublicKey()
+	b.Run("check", func(b *testing.B) {
+		for b.Loop() {
+			if err := pk.Check(pub); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
