@@ -54,7 +54,7 @@ func FuzzParsePublicKey(f *testing.F) {
 // fuzzUnlockable reports whether r's scrypt cost is small enough to try during fuzzing.
 func fuzzUnlockable(r *accountRecord) bool {
 	p := r.Crypto.KDFParams
-	return p.N*p.R*p.P <= 1<<12
+	return p.N*p.R*p.P <= 256
 }
 
 func FuzzDecodeWallet(f *testing.F) {
