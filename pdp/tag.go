@@ -3,7 +3,6 @@ package pdp
 import (
 	"encoding/binary"
 	"fmt"
-	"math/big"
 	"sync"
 
 	bls "github.com/consensys/gnark-crypto/ecc/bls12-381"
@@ -52,12 +51,12 @@ func (sk *SecretKey) eval(block []byte) fr.Element {
 	return e
 }
 
-// sigma returns x*h + e*g1 in one joint scalar multiplication.
+// sigma returns x*h + e*g1: a GLV scalar multiplication of h and a fixed-base e*g1.
 func (sk *SecretKey) sigma(h *bls.G1Affine, e *fr.Element) Tag {
-	var eb big.Int
-	e.BigInt(&eb)
 	var j bls.G1Jac
-	j.JointScalarMultiplicationBase(h, &eb, &sk.xBig)
+	j.FromAffine(h)
+	j.ScalarMultiplication(&j, &sk.xBig)
+	mulG1(&j, e)
 	var p bls.G1Affine
 	p.FromJacobian(&j)
 	return p.Bytes()
