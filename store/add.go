@@ -172,13 +172,9 @@ func (s *Store) commitBatch(pins *pinSet, b *addBatch) error {
 		s.noteRoot(b.file.FileHash)
 	}
 	err := s.update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketBlocks)
 		for _, bl := range b.blocks {
-			if bk.Get(bl.Hash[:]) != nil {
-				continue
-			}
-			if err := bk.Put(bl.Hash[:], bl.Data); err != nil {
-				return fmt.Errorf("put block %s: %w", bl.Hash, err)
+			if err := putBlock(tx, bl.Hash, bl.Data); err != nil {
+				return err
 			}
 		}
 		if b.file != nil {

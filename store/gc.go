@@ -55,7 +55,7 @@ func (m *marker) expand(tx *bolt.Tx, h Hash, level int) {
 	if _, done := m.expanded[h]; done {
 		return
 	}
-	v := tx.Bucket(bucketBlocks).Get(h[:])
+	v := getBlock(tx, h)
 	if v == nil {
 		return
 	}
@@ -212,9 +212,8 @@ func (s *Store) sweepBatch(tx *bolt.Tx, m *marker, run *gcRun, partial []Hash, a
 		}
 	}
 	s.mu.Unlock()
-	b := tx.Bucket(bucketBlocks)
 	for _, h := range kept {
-		if err := b.Delete(h[:]); err != nil {
+		if err := deleteBlock(tx, h); err != nil {
 			return nil, false, err
 		}
 		if err := deleteMeta(tx, h); err != nil {

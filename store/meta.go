@@ -20,7 +20,7 @@ func (s *Store) PutBlockMeta(ctx context.Context, hash Hash, key string, value [
 		return err
 	}
 	err := s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketBlocks).Get(hash[:]) == nil {
+		if !hasBlock(tx, hash) {
 			return ErrBlockNotFound
 		}
 		return tx.Bucket(bucketMeta).Put(metaKey(hash, key), value)

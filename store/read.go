@@ -17,7 +17,7 @@ func (s *Store) GetBlock(ctx context.Context, hash Hash) ([]byte, error) {
 	}
 	var out []byte
 	err := s.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketBlocks).Get(hash[:])
+		v := getBlock(tx, hash)
 		if v == nil {
 			return ErrBlockNotFound
 		}
@@ -40,7 +40,7 @@ func (s *Store) HasBlock(ctx context.Context, hash Hash) (bool, error) {
 	}
 	var ok bool
 	err := s.view(func(tx *bolt.Tx) error {
-		ok = tx.Bucket(bucketBlocks).Get(hash[:]) != nil
+		ok = hasBlock(tx, hash)
 		return nil
 	})
 	if err != nil {
@@ -253,7 +253,7 @@ func (r *fileReader) fill() {
 		if !ok {
 			return io.EOF
 		}
-		v := tx.Bucket(bucketBlocks).Get(h[:])
+		v := getBlock(tx, h)
 		if v == nil {
 			return fmt.Errorf("data block %s: %w", h, ErrBlockNotFound)
 		}

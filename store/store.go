@@ -16,7 +16,8 @@ import (
 
 // Bucket names. See docs/store.md, "Bucket layout".
 var (
-	bucketBlocks = []byte("blocks") // hash -> block bytes
+	bucketBlocks = []byte("blocks") // hash -> sequence number (u64, big-endian)
+	bucketData   = []byte("data")   // sequence number -> block bytes
 	bucketMeta   = []byte("meta")   // hash || key -> auxiliary value
 	bucketFiles  = []byte("files")  // file hash -> fileRecord (JSON)
 	bucketInfo   = []byte("info")   // "version" -> store format version
@@ -40,7 +41,7 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultBatchBytes = 16 << 20
+	DefaultBatchBytes = 8 << 20
 	DefaultGCBatch    = 4096
 )
 
@@ -88,7 +89,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketBlocks, bucketMeta, bucketFiles, bucketInfo} {
+		for _, name := range [][]byte{bucketBlocks, bucketData, bucketMeta, bucketFiles, bucketInfo} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

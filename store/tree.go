@@ -9,7 +9,7 @@ import (
 // loadLink reads, verifies and decodes the link block h, which its parent expects at level with
 // size bytes under it. level 0 means "the root": any level is accepted if it is depth(size).
 func loadLink(tx *bolt.Tx, h Hash, level int, size uint64) (*Link, error) {
-	v := tx.Bucket(bucketBlocks).Get(h[:])
+	v := getBlock(tx, h)
 	if v == nil {
 		return nil, fmt.Errorf("link block %s: %w", h, ErrBlockNotFound)
 	}
@@ -46,8 +46,7 @@ type treeNode struct {
 // verified and checked against the shape; a stored data block must have the expected length.
 // visit may stop the walk by returning an error.
 func walkTree(tx *bolt.Tx, root Hash, visit func(n treeNode) error) error {
-	blocks := tx.Bucket(bucketBlocks)
-	if blocks.Get(root[:]) == nil {
+	if !hasBlock(tx, root) {
 		return visit(treeNode{hash: root, level: -1})
 	}
 	rl, err := loadLink(tx, root, 0, 0)
@@ -64,12 +63,12 @@ func walkTree(tx *bolt.Tx, root Hash, visit func(n treeNode) error) error {
 			for i, c := range l.Children {
 				n := treeNode{hash: c, level: l.Level - 1, size: childSize(l.Level, l.Size, uint64(i))}
 				if n.level == 0 {
-					v := blocks.Get(c[:])
+					v := getBlock(tx, c)
 					n.present = v != nil
 					if n.present && uint64(len(v)) != n.size {
 						return fmt.Errorf("data block %s: %d bytes, want %d: %w", c, len(v), n.size, ErrBadTree)
 					}
-				} else if blocks.Get(c[:]) != nil {
+				} else if hasBlock(tx, c) {
 					cl, err := loadLink(tx, c, n.level, n.size)
 					if err != nil {
 						return err
