@@ -178,4 +178,14 @@ func TestVerifyRejectsPointsOutsideSubgroup(t *testing.T) {
 	if _, err := DecodeTag(enc[:]); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("tag outside G1: %v", err)
 	}
+	for _, at := range []int{0, 77, len(s.pk.P) - 1} { // the batch test must catch any one point
+		kb := s.pk.Bytes()
+		copy(kb[4+G1Size*at:], enc[:])
+		if _, err := DecodeProverKey(kb); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("prover key point %d outside G1: %v", at, err)
+		}
+	}
+	if err := VerifyBytes(s.pub, s.ch, append(enc[:], p.Bytes()[G1Size:]...)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("proof with sigma outside G1: %v", err)
+	}
 }

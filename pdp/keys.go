@@ -1,6 +1,7 @@
 package pdp
 
 import (
+	"bytes"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -129,7 +130,9 @@ func (sk *SecretKey) ProverKey(s int) (*ProverKey, error) {
 		return nil, fmt.Errorf("pdp: prover key for %d sectors, want 1..%d: %w", s, MaxSectors, ErrBlockTooLarge)
 	}
 	sk.prepare()
-	return &ProverKey{P: bls.BatchScalarMultiplicationG1(&g1Gen, sk.powers[:s])}, nil
+	jac := make([]bls.G1Jac, s)
+	parallelFor(s, func(j int) { mulG1(&jac[j], &sk.powers[j]) })
+	return &ProverKey{P: bls.BatchJacobianToAffineG1(jac)}, nil
 }
 
 // PublicKey is the verification key of a file, recorded on the ledger: V = x*g2, Kappa = x*alpha*g2.
@@ -189,8 +192,9 @@ func (pk *ProverKey) Bytes() []byte {
 	return out
 }
 
-// DecodeProverKey parses ProverKey.Bytes, checking every point (on the curve, in the subgroup) on
-// all cores. It does not check that the points are powers of one alpha: see Check. It never panics.
+// DecodeProverKey parses ProverKey.Bytes, checking every point (on the curve, in the subgroup;
+// decompression on all cores, the subgroup by gnark-crypto's batch test, error below 2^-64). It
+// does not check that the points are powers of one alpha: see Check. It never panics.
 func DecodeProverKey(b []byte) (*ProverKey, error) {
 	if len(b) < 4 {
 		return nil, fmt.Errorf("pdp: prover key of %d bytes: %w", len(b), ErrMalformed)
@@ -202,18 +206,20 @@ func DecodeProverKey(b []byte) (*ProverKey, error) {
 	if want := 4 + G1Size*int(s); len(b) != want {
 		return nil, fmt.Errorf("pdp: prover key of %d bytes, want %d: %w", len(b), want, ErrMalformed)
 	}
-	pk := &ProverKey{P: make([]bls.G1Affine, s)}
-	errs := make([]error, s)
-	parallelFor(int(s), func(j int) {
-		off := 4 + G1Size*j
-		errs[j] = decodeG1(&pk.P[j], b[off:off+G1Size])
-	})
-	for j, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("pdp: prover key point %d: %w", j, err)
+	for j := range int(s) {
+		if b[4+G1Size*j]&0x80 == 0 {
+			return nil, fmt.Errorf("pdp: prover key point %d not compressed: %w", j, ErrMalformed)
 		}
 	}
-	return pk, nil
+	// The layout is gnark-crypto's encoding of a []G1Affine: a big-endian uint32 count, then points.
+	var pts []bls.G1Affine
+	if err := bls.NewDecoder(bytes.NewReader(b), bls.NoSubgroupChecks()).Decode(&pts); err != nil {
+		return nil, fmt.Errorf("pdp: prover key: %v: %w", err, ErrMalformed)
+	}
+	if len(pts) != int(s) || !bls.IsInSubGroupBatchG1(pts) {
+		return nil, fmt.Errorf("pdp: prover key has a point outside G1: %w", ErrMalformed)
+	}
+	return &ProverKey{P: pts}, nil
 }
 
 // Check verifies that pk belongs to pub: P_0 = g1 and P_{j+1} = alpha*P_j for the alpha with
@@ -228,9 +234,9 @@ func (pk *ProverKey) Check(pub *PublicKey) error {
 	if s == 1 {
 		return nil
 	}
-	w := make(fr.Vector, s-1)
-	if err := w.SetRandom(); err != nil {
-		return fmt.Errorf("pdp: check prover key: %w", err)
+	w, err := randomScalars(s - 1)
+	if err != nil {
+		return err
 	}
 	var a, b bls.G1Affine
 	if _, err := a.MultiExp(pk.P[1:], w, msmConfig()); err != nil {
@@ -248,6 +254,15 @@ func (pk *ProverKey) Check(pub *PublicKey) error {
 		return fmt.Errorf("pdp: prover key powers: %w", ErrKeyMismatch)
 	}
 	return nil
+}
+
+// randomScalars returns n uniform elements of Fr from crypto/rand.
+func randomScalars(n int) (fr.Vector, error) {
+	v := make(fr.Vector, n)
+	if err := v.SetRandom(); err != nil {
+		return nil, fmt.Errorf("pdp: random scalars: %w", err)
+	}
+	return v, nil
 }
 
 func msmConfig() ecc.MultiExpConfig {

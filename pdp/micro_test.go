@@ -40,7 +40,7 @@ func BenchmarkMicro(b *testing.B) {
 	})
 	b.Run("combine", func(b *testing.B) {
 		for b.Loop() {
-			combine(F, scratch, block, &nu)
+			combine([][]byte{block}, []fr.Element{nu})
 		}
 	})
 	b.Run("hashIndex", func(b *testing.B) {
@@ -73,6 +73,8 @@ func BenchmarkMicro(b *testing.B) {
 	F.MustSetRandom()
 	for _, tasks := range []int{1, 2, 4, 8} {
 		b.Run(fmt.Sprintf("msm8457/tasks=%d", tasks), func(b *testing.B) {
+			cpu0 := cpuTime()
+			defer reportCPU(b, cpu0)
 			for b.Loop() {
 				var p bls.G1Affine
 				p.MultiExp(pk.P, F, ecc.MultiExpConfig{NbTasks: tasks})

@@ -168,22 +168,27 @@ func TestEvalDivide(t *testing.T) {
 }
 
 func TestCombineMatchesReference(t *testing.T) {
-	blocks := testBlocks(4, 3, 1000, 77)
-	var nus [3]fr.Element
-	F := make(fr.Vector, 40)
-	want := make(fr.Vector, 40)
-	scratch := make(fr.Vector, MaxSectors)
-	for k, b := range blocks {
-		nus[k].SetUint64(uint64(1000 + k*k*7919))
-		combine(F, scratch, b, &nus[k])
-		for j, m := range refPoly(b) {
-			var t fr.Element
-			t.Mul(&m, &nus[k])
-			want[j].Add(&want[j], &t)
+	for _, sizes := range [][]int{{1000, 1000, 77}, {BlockSize, 100, BlockSize - 5}, {0, 31}, {0}} {
+		var blocks [][]byte
+		for k, n := range sizes {
+			blocks = append(blocks, testBlocks(uint64(40+k), 1, n, 0)[0])
 		}
-	}
-	if !F.Equal(want) {
-		t.Fatal("combine differs from sum nu_i f_i")
+		nus := make([]fr.Element, len(blocks))
+		var want fr.Vector
+		for k, b := range blocks {
+			nus[k].SetUint64(uint64(1000 + k*k*7919))
+			for j, m := range refPoly(b) {
+				if j >= len(want) {
+					want = append(want, fr.Element{})
+				}
+				var t fr.Element
+				t.Mul(&m, &nus[k])
+				want[j].Add(&want[j], &t)
+			}
+		}
+		if got := combine(blocks, nus); !got.Equal(want) {
+			t.Fatalf("sizes %v: combine differs from sum nu_i f_i", sizes)
+		}
 	}
 }
 
@@ -495,6 +500,35 @@ func TestVerifyRejectsBadChallenge(t *testing.T) {
 	}
 	bad.Indices = s.ch.Indices[:2]
 	if _, err := Prove(s.pk, &bad, s.f.readBlock, s.f.readTag); !errors.Is(err, ErrBadChallenge) {
+		t.Fatalf("lengths differ: %v", err)
+	}
+}
+
+func TestCheckTags(t *testing.T) {
+	s := newProveSetup(t, 8, 4)
+	if err := CheckTags(s.pub, s.pk, s.f.name, 0, s.f.blocks, s.f.tags); err != nil {
+		t.Fatalf("honest tags: %v", err)
+	}
+	if err := CheckTags(s.pub, s.pk, s.f.name, 3, s.f.blocks[3:5], s.f.tags[3:5]); err != nil {
+		t.Fatalf("honest tags from block 3: %v", err)
+	}
+	if err := CheckTags(s.pub, s.pk, s.f.name, 2, s.f.blocks[3:5], s.f.tags[3:5]); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("tags at the wrong offset: %v", err)
+	}
+	if err := CheckTags(s.pub, s.pk, []byte("other name"), 0, s.f.blocks, s.f.tags); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("tags under another name: %v", err)
+	}
+	tags := append([]Tag(nil), s.f.tags...)
+	tags[5], tags[6] = tags[6], tags[5]
+	if err := CheckTags(s.pub, s.pk, s.f.name, 0, s.f.blocks, tags); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("swapped tags: %v", err)
+	}
+	blocks := append([][]byte(nil), s.f.blocks...)
+	blocks[7] = append(bytes.Clone(blocks[7]), 0, 1)
+	if err := CheckTags(s.pub, s.pk, s.f.name, 0, blocks, s.f.tags); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("block with bytes appended: %v", err)
+	}
+	if err := CheckTags(s.pub, s.pk, s.f.name, 0, s.f.blocks[:2], s.f.tags[:3]); !errors.Is(err, ErrBadChallenge) {
 		t.Fatalf("lengths differ: %v", err)
 	}
 }

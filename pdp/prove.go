@@ -2,6 +2,7 @@ package pdp
 
 import (
 	"fmt"
+	"runtime"
 
 	bls "github.com/consensys/gnark-crypto/ecc/bls12-381"
 	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
@@ -21,51 +22,89 @@ func Prove(pk *ProverKey, ch *Challenge, block, tag ReadFunc) (*Proof, error) {
 		return nil, err
 	}
 	c := len(ch.Indices)
-	F := make(fr.Vector, pk.Sectors())
-	scratch := sectorPool.Get().(*fr.Vector)
-	defer sectorPool.Put(scratch)
-	sigmas := make([]bls.G1Affine, c)
-	width := 0
+	blocks := make([][]byte, c)
+	tags := make([][]byte, c)
 	for k, i := range ch.Indices {
 		data, err := block(i)
 		if err != nil {
 			return nil, fmt.Errorf("pdp: prove: read block %d: %w", i, err)
 		}
-		if len(data) > BlockSize || sectorCount(len(data)) > len(F) {
+		if len(data) > BlockSize || sectorCount(len(data)) > pk.Sectors() {
 			return nil, fmt.Errorf("pdp: prove: block %d of %d bytes, prover key of %d sectors: %w",
-				i, len(data), len(F), ErrBlockTooLarge)
+				i, len(data), pk.Sectors(), ErrBlockTooLarge)
 		}
-		width = max(width, combine(F, *scratch, data, &ch.Coeffs[k]))
-		tb, err := tag(i)
-		if err != nil {
+		blocks[k] = data
+		if tags[k], err = tag(i); err != nil {
 			return nil, fmt.Errorf("pdp: prove: read tag %d: %w", i, err)
 		}
-		if err := decodeG1(&sigmas[k], tb); err != nil {
-			return nil, fmt.Errorf("pdp: prove: tag %d: %w", i, err)
-		}
 	}
+	sigmas, err := decodeTags(ch, tags)
+	if err != nil {
+		return nil, err
+	}
+	F := combine(blocks, ch.Coeffs)
 	var p Proof
 	if _, err := p.Sigma.MultiExp(sigmas, ch.Coeffs, msmConfig()); err != nil {
 		return nil, fmt.Errorf("pdp: prove: sigma: %w", err)
 	}
 	var q fr.Vector
-	p.Y, q = evalDivide(F[:width], &ch.Z)
+	p.Y, q = evalDivide(F, &ch.Z)
 	if err := commit(&p.Psi, pk, q); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
-// combine adds nu*f(X) of block data into F coefficient-wise and returns the number of
-// coefficients touched. scratch holds at least sectorCount(len(data)) elements.
-func combine(F, scratch fr.Vector, data []byte, nu *fr.Element) int {
-	m := fr.Vector(loadSectors(scratch, data))
-	var nuR fr.Element
-	nuR.Mul(nu, &montR) // the raw limbs carry R^-1: nu*R*m*R^-1 = nu*m
-	m.ScalarMul(m, &nuR)
-	f := F[:len(m)]
-	f.Add(f, m)
-	return len(m)
+// decodeTags decodes the challenged tags on all cores.
+func decodeTags(ch *Challenge, tags [][]byte) ([]bls.G1Affine, error) {
+	sigmas := make([]bls.G1Affine, len(tags))
+	errs := make([]error, len(tags))
+	parallelFor(len(tags), func(k int) { errs[k] = decodeG1(&sigmas[k], tags[k]) })
+	for k, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("pdp: prove: tag %d: %w", ch.Indices[k], err)
+		}
+	}
+	return sigmas, nil
+}
+
+// combine returns F = sum_k nu_k * f_k coefficient-wise, as long as the longest block's
+// polynomial. The coefficient range is split between GOMAXPROCS goroutines, each reading its
+// slice of every block.
+func combine(blocks [][]byte, nu []fr.Element) fr.Vector {
+	width := 0
+	for _, b := range blocks {
+		width = max(width, sectorCount(len(b)))
+	}
+	F := make(fr.Vector, width)
+	nuR := make([]fr.Element, len(nu))
+	for k := range nu {
+		nuR[k].Mul(&nu[k], &montR) // the raw limbs carry R^-1: nu*R * m*R^-1 = nu*m
+	}
+	workers := min(runtime.GOMAXPROCS(0), (width+1023)/1024)
+	per := (width/max(workers, 1) + 7) &^ 7 // multiples of 8 keep the vector code on its fast path
+	parallelFor(workers, func(w int) {
+		lo, hi := w*per, min(width, (w+1)*per)
+		if w == workers-1 {
+			hi = width
+		}
+		if lo >= hi {
+			return
+		}
+		sp := sectorPool.Get().(*fr.Vector)
+		defer sectorPool.Put(sp)
+		for k, b := range blocks {
+			from := lo * SectorSize
+			if from >= len(b) {
+				continue
+			}
+			m := fr.Vector(loadSectors(*sp, b[from:min(len(b), hi*SectorSize)]))
+			m.ScalarMul(m, &nuR[k])
+			f := F[lo : lo+len(m)]
+			f.Add(f, m)
+		}
+	})
+	return F
 }
 
 // evalDivide returns y = F(z) and Q = (F - y)/(X - z) by synthetic division.
