@@ -114,6 +114,8 @@ func (w *addWriter) run() {
 			if err := w.s.commitBatch(w.pins, b); err != nil {
 				w.err = err
 				close(w.failed)
+			} else {
+				w.s.dropMapped()
 			}
 		}
 		for _, buf := range b.bufs {

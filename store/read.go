@@ -229,7 +229,11 @@ type fileReader struct {
 	buf  []byte // the current verified block
 	off  int    // bytes of buf already returned
 	err  error  // sticky: io.EOF at the end
+	n    int    // blocks read
 }
+
+// dropEvery is how many blocks a reader reads between dropping the mapped pages it touched.
+const dropEvery = 32
 
 // errReaderClosed is returned by Read after Close.
 var errReaderClosed = errors.New("read after close")
@@ -241,6 +245,9 @@ func (r *fileReader) fill() {
 		return
 	}
 	r.buf, r.off = r.buf[:0], 0
+	if r.n++; r.n%dropEvery == 0 {
+		r.s.dropMapped()
+	}
 	var h Hash
 	err := r.s.view(func(tx *bolt.Tx) error {
 		var size uint64
