@@ -3,6 +3,8 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"path/filepath"
 	"testing"
 	"time"
@@ -274,5 +276,68 @@ func TestGenesisFile(t *testing.T) {
 	}
 	if _, err := LoadGenesis(filepath.Join(t.TempDir(), "none.json")); status.CodeOf(err, 0) != status.InvalidParams.Num() {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+// TestConcurrentSubmit submits from several goroutines while the timer-driven producer runs;
+// every transaction lands once and the balances add up. Close leaves no goroutine behind.
+func TestConcurrentSubmit(t *testing.T) {
+	before := runtime.NumGoroutine()
+	prod := genKey(t)
+	senders := make([]*keys.KeyPair, 4)
+	funded := map[keys.Address]uint64{}
+	for i := range senders {
+		senders[i] = genKey(t)
+		funded[senders[i].Address()] = 1000
+	}
+	g := DevnetGenesis(prod.Address(), funded)
+	l, err := Open(Config{Path: filepath.Join(t.TempDir(), "c.db"), Genesis: g, Producer: prod, BlockInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const each = 15
+	errs := make(chan error, len(senders))
+	for _, s := range senders {
+		go func(s *keys.KeyPair) {
+			var hashes []Hash
+			for i := 0; i < each; i++ {
+				tx, _ := NewTx(s, g.ChainID, uint64(i), 1, &Transfer{To: prod.Address(), Amount: 10})
+				h, err := l.Submit(ctx, tx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				hashes = append(hashes, h)
+			}
+			for _, h := range hashes {
+				if r, err := l.WaitTx(ctx, h); err != nil || r.Code != 0 {
+					errs <- fmt.Errorf("wait: %+v %v", r, err)
+					return
+				}
+			}
+			errs <- nil
+		}(s)
+	}
+	for range senders {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range senders {
+		if a, _ := l.Account(ctx, s.Address()); a.Balance != 1000-each*11 || a.Nonce != each {
+			t.Fatalf("sender %+v", a)
+		}
+	}
+	if a, _ := l.Account(ctx, prod.Address()); a.Balance != uint64(len(senders)*each*11) {
+		t.Fatalf("producer %+v", a)
+	}
+	l.Close()
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after Close, %d before", n, before)
 	}
 }

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -169,6 +168,7 @@ func (l *Embedded) writeBlock(bk *boltKV, b *Block, receipts []Receipt) {
 		bk.put(bTxs, receipts[i].TxHash[:], encode(&ent))
 	}
 	bk.put(bMeta, []byte("height"), u64(h))
+	bk.put(bMeta, []byte("tiphdr"), encode(&b.Header))
 }
 
 type txEntry struct {
@@ -176,18 +176,26 @@ type txEntry struct {
 	Receipt Receipt
 }
 
-// tip returns the committed height and the header of the block there.
-func tip(tx *bolt.Tx) (uint64, *BlockHeader, error) {
+// tipHeight returns the committed height.
+func tipHeight(tx *bolt.Tx) (uint64, error) {
 	hb := tx.Bucket(bMeta).Get([]byte("height"))
 	if len(hb) != 8 {
-		return 0, nil, status.New(status.ChainGetHeightFailed, "ledger has no height")
+		return 0, status.New(status.ChainGetHeightFailed, "ledger has no height")
 	}
-	h := binary.BigEndian.Uint64(hb)
-	var b Block
-	if err := decodeTrusted(tx.Bucket(bBlocks).Get(u64(h)), &b); err != nil {
-		return 0, nil, status.Wrap(status.ChainGetBlkByHeightFailed, err, "block %d", h)
+	return binary.BigEndian.Uint64(hb), nil
+}
+
+// tip returns the committed height and the header of the block there.
+func tip(tx *bolt.Tx) (uint64, *BlockHeader, error) {
+	h, err := tipHeight(tx)
+	if err != nil {
+		return 0, nil, err
 	}
-	return h, &b.Header, nil
+	var hdr BlockHeader
+	if err := decodeTrusted(tx.Bucket(bMeta).Get([]byte("tiphdr")), &hdr); err != nil || hdr.Height != h {
+		return 0, nil, status.Wrap(status.ChainGetBlkByHeightFailed, fmt.Errorf("%w: tip header %d: %v", ErrMalformed, h, err), "tip")
+	}
+	return h, &hdr, nil
 }
 
 // Close stops block production, wakes every WaitTx with ErrClosed and closes the database.
@@ -325,7 +333,7 @@ func (l *Embedded) afterCommit(n int, skipped map[Hash]error) {
 	l.pending = newOverlay(nil)
 	if len(rest) > 0 {
 		_ = l.db.View(func(rtx *bolt.Tx) error {
-			height, _, err := tip(rtx)
+			height, err := tipHeight(rtx)
 			if err != nil {
 				return err
 			}
@@ -413,7 +421,7 @@ func (l *Embedded) submitVerified(p *poolTx) (Hash, error) {
 		if rtx.Bucket(bTxs).Get(p.hash[:]) != nil {
 			return status.Wrap(status.InvalidParams, ErrDuplicate, "tx %s is in the chain", p.hash)
 		}
-		height, _, err := tip(rtx)
+		height, err := tipHeight(rtx)
 		if err != nil {
 			return err
 		}
@@ -534,4 +542,4 @@ func (l *Embedded) verifyTxs(txs []*Tx) ([]*poolTx, error) {
 	return out, nil
 }
 
-var _ = bytes.Equal
+

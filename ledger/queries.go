@@ -15,7 +15,7 @@ import (
 // view runs fn over a read-only env at the committed state; env.height is the committed height.
 func (l *Embedded) view(fn func(e *env, tx *bolt.Tx) error) error {
 	err := l.db.View(func(tx *bolt.Tx) error {
-		h, _, err := tip(tx)
+		h, err := tipHeight(tx)
 		if err != nil {
 			return err
 		}
