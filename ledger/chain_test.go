@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 

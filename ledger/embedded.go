@@ -541,5 +541,3 @@ func (l *Embedded) verifyTxs(txs []*Tx) ([]*poolTx, error) {
 	}
 	return out, nil
 }
-
-
