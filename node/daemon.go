@@ -364,3 +364,6 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// Opts returns the options the node runs with, defaults filled in.
+func (n *Node) Opts() Options { return n.opts }

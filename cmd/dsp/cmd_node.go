@@ -1,0 +1,125 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"dsp/node"
+	"dsp/status"
+
+	"github.com/spf13/cobra"
+)
+
+// node command flags.
+var (
+	nodeListen    string
+	nodeRoles     string
+	nodePeers     string
+	nodeMetrics   string
+	nodeAPI       string
+	nodeNetwork   uint32
+	nodeLogLevel  string
+	nodeLogFormat string
+)
+
+// nodeSignals stop a running node.
+var nodeSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+func init() {
+	c := &cobra.Command{
+		Use:   "node",
+		Short: "run a headless node until SIGINT or SIGTERM",
+		Long: `Run a headless node: the P2P host on --listen, the services of --roles, Prometheus metrics
+on --metrics and the control API on --api (loopback by default). The node's account key is
+<data dir>/node.key (made on first start, mode 0600); its block store is <data dir>/store/blocks.db.
+When the API serves, the node writes <data dir>/api.json (URL and bearer token, mode 0600), which
+"dsp status" and the TUI read. SIGINT or SIGTERM stop it cleanly: peers get a Disconnect message,
+the store is flushed and closed, api.json is removed.
+
+Peers are kcp://host:port, or ACCOUNT@kcp://host:port to require that account in the handshake;
+unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.`,
+		Args: cobra.NoArgs,
+		RunE: runNode,
+	}
+	f := c.Flags()
+	f.StringVar(&nodeListen, "listen", "kcp://127.0.0.1:4001", "URL(s) to accept peers on, comma-separated")
+	f.StringVar(&nodeRoles, "roles", "", "services to run, comma-separated: "+strings.Join(node.Roles, ","))
+	f.StringVar(&nodePeers, "peers", "", "peers to connect to and keep connected, comma-separated")
+	f.StringVar(&nodeMetrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics")
+	f.StringVar(&nodeAPI, "api", "127.0.0.1:4100", "control API address (HTTP+JSON under /api/v1)")
+	f.Uint32Var(&nodeNetwork, "network-id", 1, "network id; frames of other networks are dropped")
+	f.StringVar(&nodeLogLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&nodeLogFormat, "log-format", "text", "text or json")
+	root.AddCommand(c)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func nodeLogger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(nodeLogLevel)); err != nil {
+		return nil, usageErr("--log-level %q: want debug, info, warn or error", nodeLogLevel)
+	}
+	o := &slog.HandlerOptions{Level: level}
+	switch nodeLogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return nil, usageErr("--log-format %q: want text or json", nodeLogFormat)
+}
+
+func runNode(cmd *cobra.Command, _ []string) error {
+	log, err := nodeLogger(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	if nodeNetwork == 0 {
+		return usageErr("--network-id must not be 0")
+	}
+	// Catch the signals before anything starts, so a stop during start-up is clean too.
+	ctx, stop := signal.NotifyContext(cmd.Context(), nodeSignals...)
+	defer stop()
+	n, err := node.Open(node.Options{
+		DataDir: flagData, Listen: splitList(nodeListen), Roles: splitList(nodeRoles),
+		Peers: splitList(nodePeers), MetricsAddr: nodeMetrics, APIAddr: nodeAPI,
+		NetworkID: nodeNetwork, Logger: log,
+	})
+	if err != nil {
+		if errors.Is(err, node.ErrBadConfig) || errors.Is(err, node.ErrBadURL) || errors.Is(err, node.ErrUnknownScheme) {
+			return status.Wrap(status.InvalidParams, err, "node")
+		}
+		return withCode(status.DspStartFailed, fmt.Errorf("start node: %w", err))
+	}
+	ready := map[string]any{
+		"address": n.Key().Address(), "listen": n.Host().Addrs(), "api": n.APIURL(),
+		"roles": splitList(nodeRoles), "network_id": nodeNetwork,
+	}
+	if err := emit(cmd, ready, func(w io.Writer) {
+		fmt.Fprintf(w, "node %s listening on %s, control API %s\n", n.Key().Address(), strings.Join(n.Host().Addrs(), ","), n.APIURL())
+	}); err != nil {
+		n.Close()
+		return err
+	}
+	<-ctx.Done()
+	log.Info("stopping on signal")
+	if err := n.Close(); err != nil {
+		return withCode(status.DspStopFailed, err)
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"dsp/node"
+	"dsp/node/client"
+	"dsp/store"
+)
+
+// peerNode starts an in-process node on a temporary data directory for CLI tests to talk to.
+func peerNode(t *testing.T, peers ...string) *node.Node {
+	t.Helper()
+	n, err := node.Open(node.Options{
+		DataDir: t.TempDir(), Listen: []string{"kcp://127.0.0.1:0"}, Peers: peers,
+		Logger: slog.New(slog.DiscardHandler), ReconnectInterval: 200 * time.Millisecond,
+		Host: func(c *node.Config) { c.KeepaliveInterval = 100 * time.Millisecond },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestNodeRunsAndStopsOnSIGTERM(t *testing.T) {
+	peer := peerNode(t)
+	dir := t.TempDir()
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, errOut, code := runCLI(t, "node", "--data", dir, "--listen", "kcp://127.0.0.1:0",
+			"--api", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--roles", "fs,scan",
+			"--peers", peer.Host().Addrs()[0], "--log-format", "json")
+		done <- result{out, errOut, code}
+	}()
+	var c *client.HTTP
+	waitFor(t, "api.json", func() bool {
+		var err error
+		c, err = client.Open(dir)
+		return err == nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	waitFor(t, "the node connected to its peer with an RTT", func() bool {
+		st, err := c.Status(ctx)
+		return err == nil && len(st.Peers) == 1 && st.Peers[0].Address == peer.Key().Address() && st.Peers[0].RTTMs > 0
+	})
+	st, _ := c.Status(ctx)
+	if len(st.Roles) != 2 || st.Roles[0] != "fs" || st.Roles[1] != "scan" {
+		t.Fatalf("roles %v", st.Roles)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("node did not stop on SIGTERM")
+	}
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, client.APIInfoFile)); !os.IsNotExist(err) {
+		t.Fatalf("api.json left behind: %v", err)
+	}
+	s, err := store.Open(filepath.Join(dir, node.StoreFile), &store.Options{OpenTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("store not closed on stop: %v", err)
+	}
+	s.Close()
+	waitFor(t, "the peer saw the node leave", func() bool { return len(peer.Host().Peers()) == 0 })
+}
+
+func TestNodeRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"node", "--data", t.TempDir(), "--roles", "miner", "--api", "127.0.0.1:0"},
+		{"node", "--data", t.TempDir(), "--peers", "127.0.0.1:9", "--api", "127.0.0.1:0"},
+		{"node", "--data", t.TempDir(), "--log-level", "loud"},
+	} {
+		_, errOut, code := runCLI(t, args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d (%s), want 2", args, code, errOut)
+		}
+	}
+}
