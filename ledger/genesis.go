@@ -13,14 +13,14 @@ import (
 
 // Params are the chain's rules, fixed by the genesis.
 type Params struct {
-	BlockIntervalMs  uint64   // how often the producer makes a block
-	MinFee           uint64   // the least fee a transaction may carry
-	MaxBlockTxs      uint32   // the most transactions a block holds
-	MinFSPledge      uint64   // the least pledge an FS node registers with
-	MaxHeaderTTL     uint64   // the longest a DNS header may be registered for, in blocks
-	ReservedHeaders  []string // DNS headers nobody may register ("dsp" is the default header)
-	DefaultHeader    string   // the header of URLs registered without one
-	MaxProveBlockNum uint64   // the most blocks a proof may challenge
+	BlockIntervalMs  uint64   `json:"block_interval_ms"`   // how often the producer makes a block
+	MinFee           uint64   `json:"min_fee"`             // the least fee a transaction may carry
+	MaxBlockTxs      uint32   `json:"max_block_txs"`       // the most transactions a block holds
+	MinFSPledge      uint64   `json:"min_fs_pledge"`       // the least pledge an FS node registers with
+	MaxHeaderTTL     uint64   `json:"max_header_ttl"`      // the longest a DNS header may be registered for, in blocks
+	ReservedHeaders  []string `json:"reserved_headers"`    // DNS headers nobody may register ("dsp" is the default header)
+	DefaultHeader    string   `json:"default_header"`      // the header of URLs registered without one
+	MaxProveBlockNum uint64   `json:"max_prove_block_num"` // the most blocks a proof may challenge
 }
 
 // Alloc is one funded account of a genesis.
