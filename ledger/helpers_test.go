@@ -40,7 +40,9 @@ type apiMaker func(t *testing.T, l *Embedded) Ledger
 
 func embeddedAPI(_ *testing.T, l *Embedded) Ledger { return l }
 
-func newFixture(t *testing.T, mk apiMaker) *fixture {
+func newFixture(t *testing.T, mk apiMaker) *fixture { return newFixtureWith(t, mk, nil) }
+
+func newFixtureWith(t *testing.T, mk apiMaker, v ProofVerifier) *fixture {
 	t.Helper()
 	f := &fixture{t: t, producer: genKey(t), alice: genKey(t), bob: genKey(t), dir: t.TempDir()}
 	funded := map[keys.Address]uint64{f.alice.Address(): funds, f.bob.Address(): funds}
@@ -51,7 +53,7 @@ func newFixture(t *testing.T, mk apiMaker) *fixture {
 	}
 	f.g = DevnetGenesis(f.producer.Address(), funded)
 	f.g.Params.MinFee = 1
-	l, err := Open(Config{Path: filepath.Join(f.dir, "ledger.db"), Genesis: f.g, Producer: f.producer, BlockInterval: -1})
+	l, err := Open(Config{Path: filepath.Join(f.dir, "ledger.db"), Genesis: f.g, Producer: f.producer, BlockInterval: -1, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,9 @@ type Ledger interface {
 	FilesOf(ctx context.Context, owner keys.Address) ([]FileInfo, error)
 	// WhiteList returns a file's whitelist, DSP_GET_WHITELIST_FAILED if the file is unknown.
 	WhiteList(ctx context.Context, fileHash []byte) (*WhiteList, error)
-	// Contracts lists a file's storage contracts, one per primary node, by node address.
+	// Contracts lists a file's storage contracts, one per primary node, by node address. A
+	// contract past the file's ExpiredHeight shows as ended (EndExpired) although its balance
+	// returns to the owner only when the file is deleted or the contract closed.
 	Contracts(ctx context.Context, fileHash []byte) ([]Contract, error)
 	// Proofs lists a file's accepted proofs, by node then round.
 	Proofs(ctx context.Context, fileHash []byte) ([]ProofRecord, error)

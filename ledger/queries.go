@@ -211,11 +211,16 @@ func (l *Embedded) WhiteList(_ context.Context, fileHash []byte) (*WhiteList, er
 // Contracts implements Ledger.
 func (l *Embedded) Contracts(_ context.Context, fileHash []byte) ([]Contract, error) {
 	var out []Contract
-	err := l.view(func(_ *env, tx *bolt.Tx) error {
+	err := l.view(func(e *env, tx *bolt.Tx) error {
+		f, _ := e.file(fileHash)
 		return scan(tx, sContracts, fileKey(fileHash), func(_, v []byte) error {
 			var c Contract
 			if err := decodeTrusted(v, &c); err != nil {
 				return err
+			}
+			if f != nil && c.State != ContractEnded && e.height > f.ExpiredHeight {
+				// Expiry is lazy in state; the view shows it (see docs/ledger.md).
+				c.State, c.EndReason, c.EndHeight = ContractEnded, EndExpired, f.ExpiredHeight
 			}
 			out = append(out, c)
 			return nil
