@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"dsp/keys"
 	"dsp/status"
@@ -26,6 +27,7 @@ var suite = []struct {
 	{"DNSModes", testDNSModes},
 	{"DNSManagement", testDNSManagement},
 	{"Queries", testQueries},
+	{"SendAndCanDownload", testSendAndCanDownload},
 }
 
 func runSuite(t *testing.T, mk apiMaker) {
@@ -527,5 +529,49 @@ func testQueries(t *testing.T, f *fixture) {
 	}
 	if fs, _ := f.api.FilesOf(ctx, f.producer.Address()); len(fs) != 0 {
 		t.Fatalf("files of producer: %d", len(fs))
+	}
+}
+
+func testSendAndCanDownload(t *testing.T, f *fixture) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() { // Send blocks until a block includes the tx: make blocks until it returns
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+				_, _ = f.l.ProduceBlock()
+			}
+		}
+	}()
+	r, err := Send(f.ctx(), f.api, f.alice, 1, &Transfer{To: f.bob.Address(), Amount: 5})
+	close(done)
+	<-stopped
+	if err != nil || r.Code != 0 {
+		t.Fatalf("send %+v %v", r, err)
+	}
+	fi := &FileInfo{FileOwner: f.alice.Address(), Privilege: PrivilegePrivate}
+	wl := &WhiteList{Rules: []WhiteListRule{{Addr: f.bob.Address(), BaseHeight: 2, ExpireHeight: 4}}}
+	cases := []struct {
+		priv uint64
+		who  keys.Address
+		h    uint64
+		want bool
+	}{
+		{PrivilegePrivate, f.alice.Address(), 1, true},
+		{PrivilegePrivate, f.bob.Address(), 3, false},
+		{PrivilegePublic, f.bob.Address(), 1, true},
+		{PrivilegeWhitelist, f.bob.Address(), 3, true},
+		{PrivilegeWhitelist, f.bob.Address(), 5, false},
+		{PrivilegeWhitelist, f.bob.Address(), 1, false},
+		{PrivilegeWhitelist, f.producer.Address(), 3, false},
+	}
+	for i, c := range cases {
+		fi.Privilege = c.priv
+		if got := fi.CanDownload(c.who, wl, c.h); got != c.want {
+			t.Fatalf("case %d: %v", i, got)
+		}
 	}
 }
