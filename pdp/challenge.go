@@ -36,13 +36,11 @@ type Challenge struct {
 //	         and returns v mod m
 //	nu_k   = u384be(draw('N', k)[0:48]) mod r, for k = 0..c-1
 //	z      = u384be(draw('Z', 0)[0:48]) mod r
-func NewChallenge(blockHash, fileHash, prover []byte, n uint64, c int) (*Challenge, error) {
-	if n == 0 || c <= 0 {
+func NewChallenge(blockHash, fileHash, prover []byte, n, c uint64) (*Challenge, error) {
+	if n == 0 || c == 0 {
 		return nil, fmt.Errorf("pdp: challenge %d of %d blocks: %w", c, n, ErrBadChallenge)
 	}
-	if uint64(c) > n {
-		c = int(n)
-	}
+	c = min(c, n)
 	if c > MaxChallenged {
 		return nil, fmt.Errorf("pdp: challenge of %d blocks, at most %d: %w", c, MaxChallenged, ErrBadChallenge)
 	}
@@ -65,6 +63,7 @@ func NewChallenge(blockHash, fileHash, prover []byte, n uint64, c int) (*Challen
 
 	ch := &Challenge{Name: append([]byte(nil), fileHash...), N: n,
 		Indices: make([]uint64, c), Coeffs: make([]fr.Element, c)}
+	// c <= MaxChallenged from here on, so int(c) and uint32(c) are exact.
 	moved := make(map[uint64]uint64, 2*c) // sparse Fisher–Yates: positions whose value is not their own
 	at := func(p uint64) uint64 {
 		if v, ok := moved[p]; ok {
@@ -72,14 +71,14 @@ func NewChallenge(blockHash, fileHash, prover []byte, n uint64, c int) (*Challen
 		}
 		return p
 	}
-	for k := range c {
+	for k := range int(c) {
 		pos := uint64(k)
 		j := pos + d.uniform(n-pos)
 		vk, vj := at(pos), at(j)
 		moved[pos], moved[j] = vj, vk
 		ch.Indices[k] = vj
 	}
-	for k := range c {
+	for k := range int(c) {
 		out := d.draw('N', uint64(k))
 		ch.Coeffs[k].SetBytes(out[:48])
 	}

@@ -94,10 +94,10 @@ func FuzzDecodeTag(f *testing.F) {
 }
 
 func FuzzNewChallenge(f *testing.F) {
-	f.Add([]byte("block"), []byte("file"), []byte("addr"), uint64(100), 10)
-	f.Add([]byte{}, []byte{}, []byte{}, uint64(1), 1)
-	f.Add([]byte("b"), []byte("f"), []byte("a"), uint64(1<<63), 64)
-	f.Fuzz(func(t *testing.T, bh, fh, addr []byte, n uint64, c int) {
+	f.Add([]byte("block"), []byte("file"), []byte("addr"), uint64(100), uint64(10))
+	f.Add([]byte{}, []byte{}, []byte{}, uint64(1), uint64(1))
+	f.Add([]byte("b"), []byte("f"), []byte("a"), uint64(1<<63), uint64(64))
+	f.Fuzz(func(t *testing.T, bh, fh, addr []byte, n, c uint64) {
 		if c > 2*MaxChallenged {
 			c %= 2 * MaxChallenged // keep runs short; larger c is refused the same way
 		}
@@ -108,7 +108,7 @@ func FuzzNewChallenge(f *testing.F) {
 		if err := ch.check(); err != nil {
 			t.Fatalf("n=%d c=%d: derived an invalid challenge: %v", n, c, err)
 		}
-		if want := min(uint64(c), n); uint64(len(ch.Indices)) != want {
+		if want := min(c, n); uint64(len(ch.Indices)) != want {
 			t.Fatalf("n=%d c=%d: %d indices", n, c, len(ch.Indices))
 		}
 	})

@@ -231,13 +231,16 @@ func TestChallenge(t *testing.T) {
 	if len(seen) != 37 || full.check() != nil {
 		t.Fatal("c = n does not name every block once")
 	}
-	for _, bad := range [][2]int{{0, 1}, {5, 0}, {5, -1}} {
-		if _, err := NewChallenge(bh, fh, addr, uint64(bad[0]), bad[1]); !errors.Is(err, ErrBadChallenge) {
+	for _, bad := range [][2]uint64{{0, 1}, {5, 0}, {0, 0}} {
+		if _, err := NewChallenge(bh, fh, addr, bad[0], bad[1]); !errors.Is(err, ErrBadChallenge) {
 			t.Fatalf("n=%d c=%d: %v", bad[0], bad[1], err)
 		}
 	}
 	if _, err := NewChallenge(bh, fh, addr, 1<<40, MaxChallenged+1); !errors.Is(err, ErrBadChallenge) {
 		t.Fatalf("c above MaxChallenged: %v", err)
+	}
+	if ch, err := NewChallenge(bh, fh, addr, 5, 1<<63); err != nil || len(ch.Indices) != 5 {
+		t.Fatalf("huge c over 5 blocks: %v", err)
 	}
 	if _, err := NewChallenge(bh, fh, addr, 1<<62+3, MaxChallenged); err != nil {
 		t.Fatalf("huge n: %v", err)
@@ -279,7 +282,7 @@ func newProveSetup(t testing.TB, n, c int) *proveSetup {
 		t.Fatal(err)
 	}
 	s := &proveSetup{sk: sk, pub: sk.PublicKey(), pk: pk, f: newTestFile(t, sk, 10, n, smallBlock, 1000)}
-	s.ch, err = NewChallenge([]byte("round 1 block hash"), s.f.name, []byte("fs node"), uint64(n), c)
+	s.ch, err = NewChallenge([]byte("round 1 block hash"), s.f.name, []byte("fs node"), uint64(n), uint64(c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,5 +533,29 @@ func TestCheckTags(t *testing.T) {
 	}
 	if err := CheckTags(s.pub, s.pk, s.f.name, 0, s.f.blocks[:2], s.f.tags[:3]); !errors.Is(err, ErrBadChallenge) {
 		t.Fatalf("lengths differ: %v", err)
+	}
+}
+
+func TestVerifyRound(t *testing.T) {
+	s := newProveSetup(t, 8, 4)
+	p, err := Prove(s.pk, s.ch, s.f.readBlock, s.f.readTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := s.pub.Bytes()
+	if err := VerifyRound(pub, []byte("round 1 block hash"), s.f.name, []byte("fs node"), 8, 4, p.Bytes()); err != nil {
+		t.Fatalf("valid round: %v", err)
+	}
+	if err := VerifyRound(pub, []byte("round 1 block hash"), s.f.name, []byte("fs node"), 8, 5, p.Bytes()); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("other c: %v", err)
+	}
+	if err := VerifyRound(pub[:100], []byte("round 1 block hash"), s.f.name, []byte("fs node"), 8, 4, p.Bytes()); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("bad public key: %v", err)
+	}
+	if err := VerifyRound(pub, []byte("round 1 block hash"), s.f.name, []byte("fs node"), 0, 4, p.Bytes()); !errors.Is(err, ErrBadChallenge) {
+		t.Fatalf("no blocks: %v", err)
+	}
+	if err := VerifyRound(pub, []byte("round 1 block hash"), s.f.name, []byte("fs node"), 8, 4, p.Bytes()[:100]); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("short proof: %v", err)
 	}
 }

@@ -39,6 +39,23 @@ func VerifyBytes(pub *PublicKey, ch *Challenge, proof []byte) error {
 	return Verify(pub, ch, p)
 }
 
+// VerifyRound is the whole check the ledger makes for one round, from its records alone:
+// publicKey (the file's PublicKey.Bytes, 192 bytes), blockHash (the ledger block at the round's
+// height), fileHash, prover (the FS node's address bytes), n (blocks of the file), c (its
+// ProveBlockNum) and the 128-byte proof. Errors wrap ErrMalformed, ErrBadChallenge or
+// ErrInvalidProof.
+func VerifyRound(publicKey, blockHash, fileHash, prover []byte, n, c uint64, proof []byte) error {
+	pub, err := DecodePublicKey(publicKey)
+	if err != nil {
+		return err
+	}
+	ch, err := NewChallenge(blockHash, fileHash, prover, n, c)
+	if err != nil {
+		return err
+	}
+	return VerifyBytes(pub, ch, proof)
+}
+
 // hashChallenged returns H(name || i) for every challenged index, on all cores.
 func hashChallenged(ch *Challenge) ([]bls.G1Affine, error) {
 	c := len(ch.Indices)
