@@ -80,3 +80,35 @@ func TestHandlerRefusesGarbage(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncFromRemote: a follower ledger catches up with a producer through Remote and ends with
+// the same state root; a chain from another genesis is refused.
+func TestSyncFromRemote(t *testing.T) {
+	f := newFixture(t, nil)
+	busyChain(t, f)
+	src := remoteAPI(t, f.l)
+	fl := follower(t, f.g)
+	ctx := f.ctx()
+	n, err := fl.SyncFrom(ctx, src)
+	if err != nil || uint64(n) != f.height() {
+		t.Fatalf("synced %d of %d: %v", n, f.height(), err)
+	}
+	f.ok(f.alice, &Transfer{To: f.bob.Address(), Amount: 1})
+	if n, err := fl.SyncFrom(ctx, src); err != nil || n != 1 {
+		t.Fatalf("second sync %d %v", n, err)
+	}
+	r1, _ := f.l.StateRoot(ctx)
+	r2, _ := fl.StateRoot(ctx)
+	if r1 != r2 {
+		t.Fatal("state roots differ after sync")
+	}
+	other := newFixture(t, nil)
+	other.produce(2)
+	stranger := follower(t, other.g)
+	if _, err := stranger.SyncFrom(ctx, src); err == nil {
+		t.Fatal("synced a chain of another genesis")
+	}
+	if _, err := f.l.SyncFrom(ctx, src); err == nil {
+		t.Fatal("a producer synced from elsewhere")
+	}
+}
