@@ -314,7 +314,9 @@ func putSigBuf(bp *[]byte, buf []byte) {
 // with the signature empty (ErrBadSignature). A message from Unmarshal or Reader.ReadMessage is
 // checked over the bytes as received (so a peer's choice among equivalent msgpack forms does not
 // matter) without copying them; if its fields were changed since, it is checked over a fresh
-// encoding instead. Verify does not check NetID, nonces or the opcode.
+// encoding instead. Verify does not check NetID, nonces or the opcode. The first Verify of a
+// received message rewrites its retained encoding in place, so Verify (like Sign) must not run
+// concurrently on one message or on copies of it.
 func (m *Message) Verify() error {
 	pub, err := m.Sender.checkedKey()
 	if err != nil {

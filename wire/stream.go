@@ -48,6 +48,11 @@ func (c Config) maxMessage() int {
 	return c.MaxMessageSize
 }
 
+// retainLimit is the largest message buffer a Writer or Reader keeps between messages: enough for
+// a 256 KiB block with its envelope, so steady block traffic reuses it, while a rare large message
+// does not pin its memory for the life of the stream.
+const retainLimit = 512 << 10
+
 // Writer writes messages to one stream as frames: a message longer than MaxPackageSize goes out as
 // consecutive fragments of MaxPackageSize bytes (the last may be shorter), every one but the last
 // flagged More, each compressed on its own. A Writer reuses its buffers, so writing does not
@@ -75,8 +80,8 @@ func (w *Writer) WriteMessage(m *Message) error {
 	}
 	w.enc = m.appendEncoding(w.enc[:0], m.Signature)
 	err := w.WritePayload(w.enc)
-	if cap(w.enc) > 2*DefaultMaxMessageSize {
-		w.enc = nil // do not pin a rare huge buffer
+	if cap(w.enc) > retainLimit {
+		w.enc = nil // do not pin a rare large buffer
 	}
 	return err
 }
@@ -173,7 +178,11 @@ func (r *Reader) ReadPayload() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(make([]byte, 0, len(msg)), msg...), nil
+	out := append(make([]byte, 0, len(msg)), msg...)
+	if cap(r.msg) > retainLimit {
+		r.msg = nil // do not pin a rare large buffer
+	}
+	return out, nil
 }
 
 // ReadMessage reads the next message and decodes it (see Unmarshal). It does not verify the
@@ -228,7 +237,7 @@ func (r *Reader) next() ([]byte, error) {
 			r.skip = f.More
 			r.msg = r.msg[:0]
 			r.Stats.Discarded++
-			if cap(r.msg) > 2*DefaultMaxMessageSize {
+			if cap(r.msg) > retainLimit {
 				r.msg = nil
 			}
 			return nil, err
