@@ -341,3 +341,44 @@ func TestConcurrentSubmit(t *testing.T) {
 		t.Fatalf("%d goroutines after Close, %d before", n, before)
 	}
 }
+
+// TestDroppedFromMempool: a pending transaction that a new block makes invalid (its nonce was
+// used by another transaction of the same sender) leaves the mempool, and WaitTx says why.
+func TestDroppedFromMempool(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := f.ctx()
+	fl := follower(t, f.g)
+	mine, _ := NewTx(f.alice, f.g.ChainID, 0, 1, &Transfer{To: f.bob.Address(), Amount: 1})
+	h, err := fl.Submit(ctx, mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ok(f.alice, &Transfer{To: f.bob.Address(), Amount: 2}) // nonce 0 on the producer's chain
+	if _, err := fl.SyncFrom(ctx, f.l); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fl.WaitTx(ctx, h)
+	if !errors.Is(err, ErrDropped) || !errors.Is(err, ErrBadNonce) || status.CodeOf(err, 0) != status.InvalidParams.Num() {
+		t.Fatalf("dropped tx: %v", err)
+	}
+	if n, _ := fl.NextNonce(ctx, f.alice.Address()); n != 1 {
+		t.Fatalf("next nonce %d after the drop", n)
+	}
+}
+
+// TestOversizedTx: a payload over the limit is refused when built, when decoded and when
+// submitted.
+func TestOversizedTx(t *testing.T) {
+	f := newFixture(t, nil)
+	big := &RegisterURL{URL: "x", Link: string(make([]byte, maxPayloadBytes))}
+	if _, err := NewTx(f.alice, f.g.ChainID, 0, 1, big); status.CodeOf(err, 0) != status.InvalidParams.Num() {
+		t.Fatalf("NewTx of a big payload: %v", err)
+	}
+	tx, _ := NewTx(f.alice, f.g.ChainID, 0, 1, &RegisterURL{URL: "x", Link: "l"})
+	tx.Body = encode(big)
+	tx.Sig, _ = f.alice.Sign(tx.SigningBytes())
+	f.refusedTx(tx, status.InvalidParams, ErrMalformed)
+	if _, err := DecodeTx(make([]byte, maxTxBytes+1)); status.CodeOf(err, 0) != status.InvalidParams.Num() {
+		t.Fatalf("DecodeTx of a big tx: %v", err)
+	}
+}
