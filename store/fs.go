@@ -37,7 +37,8 @@ type FS interface {
 	// link blocks on its path.
 	DataBlockHash(ctx context.Context, fileHash Hash, index uint64) (Hash, error)
 	// PutBlock stores one block after checking that data hashes to hash. Storing a block that
-	// is already stored is a no-op.
+	// is already stored is a no-op. A block that no file record reaches is garbage for the next
+	// GarbageCollect: a receiver calls BeginReceive before putting a file's blocks.
 	PutBlock(ctx context.Context, hash Hash, data []byte) error
 	// PutBlocks stores several blocks in one transaction, each checked like PutBlock.
 	PutBlocks(ctx context.Context, blocks []Block) error

@@ -39,10 +39,17 @@ type GCStats struct {
 
 // marker marks the blocks reachable from file roots. It trusts the level in link blocks and
 // never fails: a root or link block that is missing or does not decode keeps only itself alive,
-// so a damaged tree errs on the side of keeping blocks.
+// so a damaged tree errs on the side of keeping blocks. A link block's children never change (it
+// is named by its hash), so each is decoded once; marking a root again only walks the link
+// blocks above level 1 to reach those that were missing before.
 type marker struct {
 	marked   map[Hash]struct{}
-	expanded map[Hash]struct{} // link blocks whose children are marked
+	expanded map[Hash]int    // link blocks whose children are marked -> their level
+	upper    map[Hash][]Hash // children of expanded link blocks of level > 1
+}
+
+func newMarker() *marker {
+	return &marker{marked: map[Hash]struct{}{}, expanded: map[Hash]int{}, upper: map[Hash][]Hash{}}
 }
 
 func (m *marker) markTree(tx *bolt.Tx, root Hash) {
@@ -52,7 +59,10 @@ func (m *marker) markTree(tx *bolt.Tx, root Hash) {
 
 // expand marks the children of link block h; level 0 means the level is read from the block.
 func (m *marker) expand(tx *bolt.Tx, h Hash, level int) {
-	if _, done := m.expanded[h]; done {
+	if lv, done := m.expanded[h]; done {
+		for _, c := range m.upper[h] {
+			m.expand(tx, c, lv-1)
+		}
 		return
 	}
 	v := getBlock(tx, h)
@@ -63,10 +73,13 @@ func (m *marker) expand(tx *bolt.Tx, h Hash, level int) {
 	if err != nil || (level != 0 && l.Level != level) {
 		return
 	}
-	m.expanded[h] = struct{}{}
+	m.expanded[h] = l.Level
 	for _, c := range l.Children {
 		m.marked[c] = struct{}{}
-		if l.Level > 1 {
+	}
+	if l.Level > 1 {
+		m.upper[h] = l.Children
+		for _, c := range l.Children {
 			m.expand(tx, c, l.Level-1)
 		}
 	}
@@ -90,15 +103,12 @@ func (m *marker) markFiles(tx *bolt.Tx) (n int, partial []Hash, err error) {
 	return n, partial, err
 }
 
-// remark marks the trees of roots again from scratch: link blocks stored since they were last
-// expanded are followed this time.
+// remark marks the trees of roots again: link blocks stored since they were last looked for
+// are followed this time.
 func (m *marker) remark(tx *bolt.Tx, roots []Hash) {
-	saved := m.expanded
-	m.expanded = map[Hash]struct{}{}
 	for _, r := range roots {
 		m.markTree(tx, r)
 	}
-	m.expanded = saved
 }
 
 // GarbageCollect implements FS. It runs in two phases:
@@ -137,7 +147,7 @@ func (s *Store) GarbageCollect(ctx context.Context) (GCStats, error) {
 		s.mu.Unlock()
 	}()
 
-	m := &marker{marked: map[Hash]struct{}{}, expanded: map[Hash]struct{}{}}
+	m := newMarker()
 	var partial []Hash
 	err := s.view(func(tx *bolt.Tx) (err error) {
 		st.Files, partial, err = m.markFiles(tx)

@@ -42,7 +42,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultBatchBytes = 8 << 20
-	DefaultGCBatch    = 4096
+	DefaultGCBatch    = 1024
 )
 
 // Store is the bbolt implementation of FS. All methods are safe for concurrent use.
