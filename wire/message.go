@@ -104,13 +104,13 @@ func (id *ID) decode(r *mpReader) error {
 }
 
 var (
-	_ msgpack.CustomEncoder = (*ID)(nil)
+	_ msgpack.CustomEncoder = ID{}
 	_ msgpack.CustomDecoder = (*ID)(nil)
 )
 
 // EncodeMsgpack writes id in its wire form (an array of 4), so an ID inside a payload (for
 // example LookupNodeResponse.Peers) is encoded exactly as in a Message.
-func (id *ID) EncodeMsgpack(e *msgpack.Encoder) error {
+func (id ID) EncodeMsgpack(e *msgpack.Encoder) error {
 	return e.Encode(msgpack.RawMessage(id.appendTo(nil)))
 }
 

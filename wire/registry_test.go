@@ -154,3 +154,23 @@ func TestDecodePayloadErrors(t *testing.T) {
 		}
 	}
 }
+
+// An ID encodes in its wire form whether it is passed by value, by pointer or inside a struct.
+func TestIDMsgpackForms(t *testing.T) {
+	k, _ := keys.FromPrivateBytes(keys.SHA512withEdDSA, make([]byte, 32))
+	id := NewID(k.Public(), "kcp://a")
+	want := hex.EncodeToString(id.appendTo(nil))
+	for _, v := range []any{id, &id, struct{ P ID }{id}} {
+		b, err := EncodePayload(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := hex.EncodeToString(b)
+		if _, isStruct := v.(struct{ P ID }); isStruct {
+			got = got[2:] // the enclosing array of 1
+		}
+		if got != want {
+			t.Errorf("%T: %s, want %s", v, got, want)
+		}
+	}
+}
