@@ -382,3 +382,43 @@ func TestOversizedTx(t *testing.T) {
 		t.Fatalf("DecodeTx of a big tx: %v", err)
 	}
 }
+
+// TestBlockByteLimit: a block holds at most MaxBlockBytes of transactions; the rest waits, in
+// order, for the next block; a block over the limit is refused.
+func TestBlockByteLimit(t *testing.T) {
+	prod, alice := genKey(t), genKey(t)
+	g := DevnetGenesis(prod.Address(), map[keys.Address]uint64{alice.Address(): funds})
+	g.Params.MaxBlockBytes = maxTxBytes
+	l, err := Open(Config{Path: filepath.Join(t.TempDir(), "l.db"), Genesis: g, Producer: prod, BlockInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	const n = 400
+	for i := 0; i < n; i++ {
+		tx, _ := NewTx(alice, g.ChainID, uint64(i), 0, &Transfer{To: prod.Address(), Amount: 1})
+		if _, err := l.Submit(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b1, err := l.ProduceBlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := l.ProduceBlock()
+	if len(b1.Txs) == 0 || len(b1.Txs) >= n || len(b1.Txs)+len(b2.Txs) != n || len(b1.Encode()) > maxTxBytes+1024 {
+		t.Fatalf("blocks of %d and %d txs (%d bytes)", len(b1.Txs), len(b2.Txs), len(b1.Encode()))
+	}
+	if a, _ := l.Account(ctx, alice.Address()); a.Nonce != n {
+		t.Fatalf("nonce %d", a.Nonce)
+	}
+	// A follower whose genesis allows that much refuses a block of both.
+	fl := follower(t, g)
+	big := &Block{Header: b1.Header, Txs: append(append([]*Tx{}, b1.Txs...), b2.Txs...)}
+	big.Header.TxRoot, big.Header.TxCount = txRoot(big.Txs), uint32(len(big.Txs))
+	_ = big.Header.sign(prod)
+	if err := fl.ApplyBlock(big); !errors.Is(err, ErrBadBlock) {
+		t.Fatalf("oversized block: %v", err)
+	}
+}

@@ -69,8 +69,14 @@ type Embedded struct {
 type poolTx struct {
 	tx      *Tx
 	hash    Hash
+	size    int // bytes of the signed encoding
 	sender  keys.Address
 	payload Payload
+}
+
+func newPoolTx(tx *Tx, sender keys.Address, p Payload) *poolTx {
+	enc := tx.Encode()
+	return &poolTx{tx: tx, hash: sha(enc), size: len(enc), sender: sender, payload: p}
 }
 
 const maxDropped = 10000
@@ -249,6 +255,7 @@ func (l *Embedded) ProduceBlock() (*Block, error) {
 	}
 	take := l.pool[:min(len(l.pool), int(l.params.MaxBlockTxs))]
 	var b *Block
+	taken := 0
 	skipped := map[Hash]error{}
 	err := l.db.Update(func(btx *bolt.Tx) error {
 		height, parent, err := tip(btx)
@@ -259,7 +266,13 @@ func (l *Embedded) ProduceBlock() (*Block, error) {
 			Time: max(l.now().UnixMilli(), parent.Time), Producer: l.g.Producer}}
 		bk := &boltKV{tx: btx}
 		var receipts []Receipt
+		size := 0
 		for _, p := range take {
+			if size+p.size > int(l.params.MaxBlockBytes) {
+				break // the rest waits for the next block, in order
+			}
+			size += p.size
+			taken++
 			r, err := l.applyTx(bk, b.Header.Height, p, uint32(len(b.Txs)))
 			if err != nil { // nonce or fee no longer valid: leave it out
 				skipped[p.hash] = err
@@ -278,7 +291,7 @@ func (l *Embedded) ProduceBlock() (*Block, error) {
 	if err != nil {
 		return nil, status.Wrap(status.ChainInternalError, err, "commit block")
 	}
-	l.afterCommit(len(take), skipped)
+	l.afterCommit(taken, skipped)
 	return b, nil
 }
 
@@ -402,7 +415,7 @@ func (l *Embedded) Submit(_ context.Context, tx *Tx) (Hash, error) {
 	if err != nil {
 		return Hash{}, err
 	}
-	return l.submitVerified(&poolTx{tx: tx, hash: tx.Hash(), sender: sender, payload: payload})
+	return l.submitVerified(newPoolTx(tx, sender, payload))
 }
 
 func (l *Embedded) submitVerified(p *poolTx) (Hash, error) {
@@ -443,11 +456,18 @@ func (l *Embedded) submitVerified(p *poolTx) (Hash, error) {
 // that b includes leave it.
 func (l *Embedded) ApplyBlock(b *Block) error {
 	if b == nil || len(b.Txs) > int(l.params.MaxBlockTxs) {
-		return status.Wrap(status.ChainUnknownBlock, ErrBadBlock, "nil or oversized block")
+		return status.Wrap(status.ChainUnknownBlock, ErrBadBlock, "nil block or more than %d txs", l.params.MaxBlockTxs)
 	}
 	ptxs, err := l.verifyTxs(b.Txs)
 	if err != nil {
 		return status.Wrap(status.ChainUnknownBlock, fmt.Errorf("%w: %w", ErrBadBlock, err), "block %d", b.Header.Height)
+	}
+	size := 0
+	for _, p := range ptxs {
+		size += p.size
+	}
+	if size > int(l.params.MaxBlockBytes) {
+		return status.Wrap(status.ChainUnknownBlock, ErrBadBlock, "block %d carries %d bytes of txs, limit %d", b.Header.Height, size, l.params.MaxBlockBytes)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -529,7 +549,7 @@ func (l *Embedded) verifyTxs(txs []*Tx) ([]*poolTx, error) {
 					continue
 				}
 				sender, p, err := tx.Verify(l.g.ChainID)
-				out[i], errs[i] = &poolTx{tx: tx, hash: tx.Hash(), sender: sender, payload: p}, err
+				out[i], errs[i] = newPoolTx(tx, sender, p), err
 			}
 		}(w)
 	}

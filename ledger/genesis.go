@@ -16,6 +16,7 @@ type Params struct {
 	BlockIntervalMs  uint64   `json:"block_interval_ms"`   // how often the producer makes a block
 	MinFee           uint64   `json:"min_fee"`             // the least fee a transaction may carry
 	MaxBlockTxs      uint32   `json:"max_block_txs"`       // the most transactions a block holds
+	MaxBlockBytes    uint32   `json:"max_block_bytes"`     // the most bytes of signed transactions a block holds
 	MinFSPledge      uint64   `json:"min_fs_pledge"`       // the least pledge an FS node registers with
 	MaxHeaderTTL     uint64   `json:"max_header_ttl"`      // the longest a DNS header may be registered for, in blocks
 	ReservedHeaders  []string `json:"reserved_headers"`    // DNS headers nobody may register ("dsp" is the default header)
@@ -45,6 +46,7 @@ func DefaultParams() Params {
 		BlockIntervalMs:  1000,
 		MinFee:           0,
 		MaxBlockTxs:      20000,
+		MaxBlockBytes:    3 << 20, // a block fits one wire message (4 MiB) with room to spare
 		MinFSPledge:      1000,
 		MaxHeaderTTL:     10 * 365 * 24 * 3600, // ten years of 1 s blocks
 		ReservedHeaders:  []string{"dsp", "http", "https", "ftp", "file", "ledger", "scan", "admin", "system", "root"},
@@ -110,6 +112,8 @@ func (g *Genesis) Validate() error {
 		return bad("params.block_interval_ms must be > 0")
 	case g.Params.MaxBlockTxs == 0:
 		return bad("params.max_block_txs must be > 0")
+	case g.Params.MaxBlockBytes < maxTxBytes:
+		return bad("params.max_block_bytes must be at least %d", maxTxBytes)
 	case g.Params.DefaultHeader == "":
 		return bad("params.default_header is missing")
 	}

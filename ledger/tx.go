@@ -308,6 +308,9 @@ func (tx *Tx) Verify(chainID string) (keys.Address, Payload, error) {
 	if len(tx.Body) > maxPayloadBytes {
 		return keys.Address{}, nil, status.Wrap(status.InvalidParams, ErrMalformed, "payload is %d bytes, limit %d", len(tx.Body), maxPayloadBytes)
 	}
+	if n := len(tx.Encode()); n > maxTxBytes {
+		return keys.Address{}, nil, status.Wrap(status.InvalidParams, ErrMalformed, "tx is %d bytes, limit %d", n, maxTxBytes)
+	}
 	if tx.ChainID != chainID {
 		return keys.Address{}, nil, status.Wrap(status.InvalidParams, ErrWrongChain, "tx for chain %q, this is %q", tx.ChainID, chainID)
 	}
