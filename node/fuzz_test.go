@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"runtime"
 	"testing"
 	"time"
 
@@ -16,7 +15,7 @@ import (
 // authenticated connection must keep serving requests, and once the hosts close no goroutine may
 // be left behind.
 func FuzzLiveConn(f *testing.F) {
-	base := runtime.NumGoroutine()
+	base := countGoroutines()
 	n := suites()[0]
 	a, b := newHost(f, n, "fz-a"), newHost(f, n, "fz-b")
 	f.Cleanup(func() {
