@@ -422,3 +422,29 @@ func TestBlockByteLimit(t *testing.T) {
 		t.Fatalf("oversized block: %v", err)
 	}
 }
+
+// TestEverySchemeSigns: accounts of every keys scheme send transactions; a block carrying them
+// replays to the same state.
+func TestEverySchemeSigns(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, s := range keys.Schemes() {
+		k, err := keys.Generate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.ok(f.alice, &Transfer{To: k.Address(), Amount: 100})
+		f.ok(k, &Transfer{To: f.bob.Address(), Amount: 10})
+		tx := f.tx(k, &Transfer{To: f.bob.Address(), Amount: 1})
+		tx.Sig[5] ^= 1
+		f.refusedTx(tx, status.InvalidParams, ErrBadSignature)
+	}
+	fl := follower(t, f.g)
+	if _, err := fl.SyncFrom(f.ctx(), f.l); err != nil {
+		t.Fatal(err)
+	}
+	r1, _ := f.l.StateRoot(f.ctx())
+	r2, _ := fl.StateRoot(f.ctx())
+	if r1 != r2 {
+		t.Fatal("state roots differ")
+	}
+}
