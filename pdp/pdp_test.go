@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"runtime"
 	"testing"
+	"time"
 
 	bls "github.com/consensys/gnark-crypto/ecc/bls12-381"
 	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
@@ -558,4 +560,31 @@ func TestVerifyRound(t *testing.T) {
 	if err := VerifyRound(pub, []byte("round 1 block hash"), s.f.name, []byte("fs node"), 8, 4, p.Bytes()[:100]); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("short proof: %v", err)
 	}
+}
+
+func TestTaggerStopsItsGoroutines(t *testing.T) {
+	sk := testKey(t)
+	before := runtime.NumGoroutine()
+	for _, finish := range []bool{true, false} {
+		tg := sk.NewTagger([]byte("f"), 4)
+		for _, b := range testBlocks(5, 6, smallBlock, 0) {
+			if err := tg.Add(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if finish {
+			if _, err := tg.Finish(nil); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			tg.Close()
+		}
+	}
+	for range 100 {
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%d goroutines after Finish/Close, %d before", runtime.NumGoroutine(), before)
 }

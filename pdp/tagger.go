@@ -125,7 +125,8 @@ func (t *Tagger) Finish(name []byte) ([]Tag, error) {
 	return tags, nil
 }
 
-// Close stops the workers and waits for them; queued blocks are dropped from the result.
+// Close stops the Tagger without returning tags: it waits for the workers to finish the blocks
+// already queued and for them to exit. It may be called more than once, and after Finish.
 func (t *Tagger) Close() {
 	if t.done {
 		return
