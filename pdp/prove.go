@@ -10,7 +10,8 @@ import (
 
 // ReadFunc returns the bytes of block i of the challenged file: its data (at most BlockSize
 // bytes) or its encoded Tag. Prove calls it from the calling goroutine only, once per challenged
-// block, in challenge order; it does not keep the returned slice.
+// block, in challenge order; it reads the returned slices, never modifies them, and drops them
+// when it returns.
 type ReadFunc func(i uint64) ([]byte, error)
 
 // Prove answers ch with the prover key pk (of at least as many sectors as the longest challenged
