@@ -56,6 +56,22 @@ func Prove(pk *ProverKey, ch *Challenge, block, tag ReadFunc) (*Proof, error) {
 	return &p, nil
 }
 
+// ProveRound is what an FS node runs for one round: it derives the challenge (see NewChallenge)
+// from blockHash (the ledger block at the round's height), fileHash, prover (its own address
+// bytes), n and c (the file's block count and ProveBlockNum), proves it (see Prove) and returns the
+// 128-byte proof to submit.
+func ProveRound(pk *ProverKey, blockHash, fileHash, prover []byte, n, c uint64, block, tag ReadFunc) ([]byte, error) {
+	ch, err := NewChallenge(blockHash, fileHash, prover, n, c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Prove(pk, ch, block, tag)
+	if err != nil {
+		return nil, err
+	}
+	return p.Bytes(), nil
+}
+
 // decodeTags decodes the challenged tags on all cores.
 func decodeTags(ch *Challenge, tags [][]byte) ([]bls.G1Affine, error) {
 	sigmas := make([]bls.G1Affine, len(tags))
