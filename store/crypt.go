@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -257,4 +258,24 @@ func (d *decryptReader) Read(p []byte) (int, error) {
 		d.buf[0] = d.buf[cryptChunk+chacha20poly1305.Overhead]
 	}
 	return n, nil
+}
+
+// OpenFileDecrypted opens a complete file that AddFile encrypted with password and returns its
+// plaintext. A wrong password fails here, before any byte is read out, with
+// DECRYPT_WRONG_PASSWORD (50046); every block is verified and every chunk authenticated as it is
+// read. The caller must Close the reader.
+func (s *Store) OpenFileDecrypted(ctx context.Context, fileHash Hash, password []byte) (io.ReadCloser, error) {
+	rc, err := s.OpenFile(ctx, fileHash)
+	if err != nil {
+		return nil, err
+	}
+	r, err := NewDecryptReader(rc, password)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("open file %s: %w", fileHash, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{r, rc}, nil
 }

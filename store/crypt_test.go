@@ -101,12 +101,16 @@ func TestAddFileEncrypted(t *testing.T) {
 	if bytes.Contains(stored, plain[:64]) {
 		t.Fatal("plaintext stored")
 	}
-	r, err := NewDecryptReader(bytes.NewReader(stored), []byte("pw"))
+	r, err := s.OpenFileDecrypted(ctx, fi.FileHash, []byte("pw"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Close()
 	if got, err := io.ReadAll(r); err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("decrypt stored file: %v", err)
+	}
+	if _, err := s.OpenFileDecrypted(ctx, fi.FileHash, []byte("nope")); status.CodeOf(err, 0) != 50046 {
+		t.Fatalf("wrong password: %v", err)
 	}
 }
 

@@ -26,6 +26,9 @@ type FS interface {
 	// its hash before any of its bytes are returned; a bad block ends the stream with an error
 	// wrapping ErrCorruptBlock that names the hash. The caller must Close the reader.
 	OpenFile(ctx context.Context, fileHash Hash) (io.ReadCloser, error)
+	// OpenFileDecrypted is OpenFile of a file AddFile encrypted, decrypted with password; a
+	// wrong password fails before any output with DECRYPT_WRONG_PASSWORD (50046).
+	OpenFileDecrypted(ctx context.Context, fileHash Hash, password []byte) (io.ReadCloser, error)
 	// GetBlockHashesOfFile returns the hashes of every block of a complete file, link and data,
 	// each once, in level order: the root first, then each level's link blocks, then the data
 	// blocks in file order. This is the order a sender should send blocks in.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -393,7 +394,7 @@ func TestGCKeepsPartialAndConcurrentAdds(t *testing.T) {
 		if n == 12 || t.Failed() {
 			break
 		}
-		runtime_Gosched()
+		runtime.Gosched()
 	}
 	close(stop)
 	wg.Wait()
@@ -500,6 +501,7 @@ func TestFilesList(t *testing.T) {
 
 func TestAddFileCancelled(t *testing.T) {
 	s := openTest(t, &Options{BatchBytes: BlockSize})
+	before := runtime.NumGoroutine()
 	c, cancel := context.WithCancel(ctx)
 	r := io.MultiReader(bytes.NewReader(randBytes(1, 2*BlockSize)), readerFunc(func(p []byte) (int, error) {
 		cancel()
@@ -510,6 +512,9 @@ func TestAddFileCancelled(t *testing.T) {
 	}
 	if fs, _ := s.Files(ctx); len(fs) != 0 {
 		t.Fatalf("file recorded after a failed add: %v", fs)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after a failed add, %d before: the writer leaked", n, before)
 	}
 	if _, err := s.GarbageCollect(ctx); err != nil {
 		t.Fatal(err)

@@ -1,5 +1,0 @@
-package store
-
-import "runtime"
-
-func runtime_Gosched() { runtime.Gosched() }
