@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -446,5 +447,19 @@ func TestEverySchemeSigns(t *testing.T) {
 	r2, _ := fl.StateRoot(f.ctx())
 	if r1 != r2 {
 		t.Fatal("state roots differ")
+	}
+}
+
+func TestTxView(t *testing.T) {
+	k := genKey(t)
+	tx, _ := NewTx(k, "c", 4, 2, &Transfer{To: k.Address(), Amount: 9})
+	v, err := tx.View()
+	if err != nil || v.Kind != "transfer" || v.Sender != k.Address() || v.Hash != tx.Hash() || v.Payload.(*Transfer).Amount != 9 {
+		t.Fatalf("view %+v %v", v, err)
+	}
+	for kind := range payloadTypes {
+		if strings.HasPrefix(kind.String(), "kind(") {
+			t.Fatalf("kind %d has no name", kind)
+		}
 	}
 }
