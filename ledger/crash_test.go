@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"dsp/keys"
 )
 
@@ -84,6 +86,12 @@ func TestCrash(t *testing.T) {
 			t.Fatalf("round %d: reopen: %v", round, err)
 		}
 		ctx := context.Background()
+		_ = l.db.View(func(tx *bolt.Tx) error {
+			for err := range tx.Check() {
+				t.Errorf("round %d: bbolt consistency: %v", round, err)
+			}
+			return nil
+		})
 		h, _ := l.Height(ctx)
 		if h != last && h != last+1 {
 			l.Close()
