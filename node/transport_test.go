@@ -174,3 +174,28 @@ func rawTransfer(tb testing.TB, w io.Writer, r io.Reader, n int64) {
 		tb.Fatal(err)
 	}
 }
+
+// BenchmarkKCPTuning measures raw KCP+smux throughput on loopback for the default tuning and the
+// alternatives docs/node.md compares it with.
+func BenchmarkKCPTuning(b *testing.B) {
+	variants := map[string]func(*KCPConfig){
+		"default":     func(*KCPConfig) {},
+		"wnd-256":     func(c *KCPConfig) { c.SendWindow, c.RecvWindow = 256, 256 },
+		"wnd-4096":    func(c *KCPConfig) { c.SendWindow, c.RecvWindow = 4096, 4096 },
+		"interval-40": func(c *KCPConfig) { c.Interval = 40 },
+		"mtu-1200":    func(c *KCPConfig) { c.MTU = 1200 },
+		"sockbuf-0":   func(c *KCPConfig) { c.SocketBuffer = 0 },
+	}
+	for name, f := range variants {
+		b.Run(name, func(b *testing.B) {
+			cfg := DefaultKCPConfig()
+			f(&cfg)
+			c, s, done := rawPair(b, NewKCP(cfg), "127.0.0.1:0")
+			defer done()
+			b.SetBytes(32 << 20)
+			for i := 0; i < b.N; i++ {
+				rawTransfer(b, c, s, 32<<20)
+			}
+		})
+	}
+}
