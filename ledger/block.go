@@ -7,7 +7,7 @@ import (
 	"dsp/status"
 )
 
-// Header is a block header. Its hash (the block hash) is sha256 of the canonical encoding of the
+// BlockHeader is a block header. Its hash (the block hash) is sha256 of the canonical encoding of the
 // header with ProducerSig empty, so the producer's signature, randomized under ECDSA, cannot be
 // ground to bias the PDP challenges seeded by block hashes.
 type BlockHeader struct {
