@@ -538,6 +538,52 @@ func TestCheckTags(t *testing.T) {
 	}
 }
 
+func TestTagCheckerStreams(t *testing.T) {
+	sk := testKey(t)
+	pk, err := sk.ProverKey(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newTestFile(t, sk, 12, 300, 100, 7) // more blocks than one flush
+	check := func(tamper int) error {
+		tc := NewTagChecker(sk.PublicKey(), pk, f.name)
+		for k := range f.blocks { // out of order: odd indices first
+			i := (2*k + 1) % len(f.blocks)
+			if k >= len(f.blocks)/2 {
+				i = 2 * (k - len(f.blocks)/2)
+			}
+			tag := f.tags[i]
+			if i == tamper {
+				tag = f.tags[(i+1)%len(f.tags)]
+			}
+			if err := tc.Add(uint64(i), f.blocks[i], tag[:]); err != nil {
+				return err
+			}
+		}
+		return tc.Finish()
+	}
+	if err := check(-1); err != nil {
+		t.Fatalf("honest stream: %v", err)
+	}
+	if err := check(257); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("one wrong tag in 300: %v", err)
+	}
+	tc := NewTagChecker(sk.PublicKey(), pk, f.name)
+	if err := tc.Finish(); !errors.Is(err, ErrBadChallenge) {
+		t.Fatalf("empty check: %v", err)
+	}
+	if err := tc.Add(0, f.blocks[0], f.tags[0][:]); !errors.Is(err, ErrTaggerClosed) {
+		t.Fatalf("Add after Finish: %v", err)
+	}
+	tc = NewTagChecker(sk.PublicKey(), pk, f.name)
+	if err := tc.Add(0, make([]byte, 200), f.tags[0][:]); !errors.Is(err, ErrBlockTooLarge) {
+		t.Fatalf("block beyond the prover key: %v", err)
+	}
+	if err := tc.Add(0, f.blocks[0], []byte{1}); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("malformed tag: %v", err)
+	}
+}
+
 func TestVerifyRound(t *testing.T) {
 	s := newProveSetup(t, 8, 4)
 	p, err := Prove(s.pk, s.ch, s.f.readBlock, s.f.readTag)

@@ -94,6 +94,17 @@ func combine(blocks [][]byte, nu []fr.Element) fr.Vector {
 		width = max(width, sectorCount(len(b)))
 	}
 	F := make(fr.Vector, width)
+	combineInto(F, blocks, nu)
+	return F
+}
+
+// combineInto adds sum_k nu_k * f_k into F (at least as long as the longest block's polynomial)
+// and returns the number of coefficients touched.
+func combineInto(F fr.Vector, blocks [][]byte, nu []fr.Element) int {
+	width := 0
+	for _, b := range blocks {
+		width = max(width, sectorCount(len(b)))
+	}
 	nuR := make([]fr.Element, len(nu))
 	for k := range nu {
 		nuR[k].Mul(&nu[k], &montR) // the raw limbs carry R^-1: nu*R * m*R^-1 = nu*m
@@ -121,7 +132,7 @@ func combine(blocks [][]byte, nu []fr.Element) fr.Vector {
 			f.Add(f, m)
 		}
 	})
-	return F
+	return width
 }
 
 // evalDivide returns y = F(z) and Q = (F - y)/(X - z) by synthetic division.
