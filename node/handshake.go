@@ -103,6 +103,11 @@ func readSigned(ms *msgStream, op wire.Opcode, network uint32) (*wire.Message, a
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: read %s: %v", ErrHandshake, op, err)
 	}
+	if m.Opcode == wire.OpDisconnect && m.Verify() == nil {
+		if d, err := wire.DecodePayload(m.Opcode, m.Message); err == nil {
+			return nil, nil, fmt.Errorf("%w: refused by the peer: %s", ErrHandshake, d.(*wire.Disconnect).Reason)
+		}
+	}
 	if m.Opcode != op || m.NetID != network {
 		return nil, nil, fmt.Errorf("%w: got opcode %s on network %d, want %s on network %d", ErrHandshake, m.Opcode, m.NetID, op, network)
 	}
@@ -244,9 +249,15 @@ func (h *Host) accept(raw net.Conn) (*Peer, error) {
 	return p, nil
 }
 
-func (h *Host) acceptHandshake(ctx context.Context, st *smux.Stream, cc *countConn, sess *smux.Session) (*Peer, bool, error) {
+func (h *Host) acceptHandshake(ctx context.Context, st *smux.Stream, cc *countConn, sess *smux.Session) (p *Peer, ok bool, err error) {
 	ms := newMsgStream(st, h.cfg.Wire)
 	network := h.cfg.Wire.NetworkID
+	defer func() {
+		if err != nil && p == nil && ms.recvNonce > 0 { // tell the dialer why, so it need not time out
+			st.SetWriteDeadline(time.Now().Add(time.Second))
+			_ = h.writeSigned(ms, wire.OpDisconnect, &wire.Disconnect{Reason: err.Error()})
+		}
+	}()
 	hm, v, err := readSigned(ms, OpHandshakeHello, network)
 	if err != nil {
 		return nil, false, err
@@ -308,8 +319,8 @@ func (h *Host) acceptHandshake(ctx context.Context, st *smux.Stream, cc *countCo
 	if err != nil {
 		return nil, false, err
 	}
-	p := h.newPeer(hm.Sender, remote, hello.Listen, remote, connID, mac, cc, sess, ms)
-	ok := h.register(p)
+	p = h.newPeer(hm.Sender, remote, hello.Listen, remote, connID, mac, cc, sess, ms)
+	ok = h.register(p)
 	done := &HandshakeDone{Accepted: ok}
 	if !ok {
 		done.Reason = "a connection with this peer already exists"

@@ -469,3 +469,59 @@ func metricValue(c prometheus.Collector) float64 {
 	}
 	return d.Counter.GetValue()
 }
+
+func TestMemLinkCutAndReconnect(t *testing.T) {
+	n := suites()[0]
+	a, b := newHost(t, n, "cut-a"), newHost(t, n, "cut-b")
+	ctx := ctxT(t)
+	p, err := a.Connect(ctx, b.Addrs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.mem.Disconnect("mem-cut-b")
+	select {
+	case <-p.Closed():
+	case <-time.After(5 * time.Second):
+		t.Fatal("cut link not noticed")
+	}
+	if !errors.Is(p.Err(), ErrPeerClosed) {
+		t.Fatalf("Err %v", p.Err())
+	}
+	eventually(t, 5*time.Second, "both sides forget the peer", func() bool { return len(a.Peers())+len(b.Peers()) == 0 })
+	p2, err := a.Connect(ctx, b.Addrs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p2.Request(ctx, opEcho, &echoMsg{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHandshakeRefusals(t *testing.T) {
+	forEachNet(t, func(t *testing.T, n testNet) {
+		a, b := newHost(t, n, "ra"), newHost(t, n, "rb")
+		other := newHost(t, n, "rnet", func(c *Config) { c.Wire = wire.DefaultConfig(); c.Wire.NetworkID = 2 })
+		ctx := ctxT(t)
+		// A pinned account that is not the one at the address.
+		if _, err := a.Connect(ctx, a.Account().String()+"@"+b.Addrs()[0]); !errors.Is(err, ErrHandshake) {
+			t.Fatalf("pinned wrong account: %v, want ErrHandshake", err)
+		}
+		// The right pin works.
+		if _, err := a.Connect(ctx, b.Account().String()+"@"+b.Addrs()[0]); err != nil {
+			t.Fatal(err)
+		}
+		// Another network: refused (on KCP the refusal shows as a handshake timeout).
+		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if _, err := a.Connect(sctx, other.Addrs()[0]); err == nil {
+			t.Fatal("connected across networks")
+		}
+		// Oneself.
+		if _, err := a.Connect(ctx, a.Addrs()[0]); !errors.Is(err, ErrSelf) && !errors.Is(err, ErrHandshake) {
+			t.Fatalf("self connect: %v", err)
+		}
+		if len(a.Peers()) != 1 {
+			t.Fatalf("a has %d peers, want 1", len(a.Peers()))
+		}
+	})
+}
