@@ -28,6 +28,7 @@ var suite = []struct {
 	{"DNSManagement", testDNSManagement},
 	{"Queries", testQueries},
 	{"SendAndCanDownload", testSendAndCanDownload},
+	{"MoreRefusals", testMoreRefusals},
 }
 
 func runSuite(t *testing.T, mk apiMaker) {
@@ -573,5 +574,33 @@ func testSendAndCanDownload(t *testing.T, f *fixture) {
 		if got := fi.CanDownload(c.who, wl, c.h); got != c.want {
 			t.Fatalf("case %d: %v", i, got)
 		}
+	}
+}
+
+// testMoreRefusals tries the remaining rules: each refusal has its code and changes nothing.
+func testMoreRefusals(t *testing.T, f *fixture) {
+	f.registerFS()
+	f.ok(f.alice, f.storeFile(f.alice, "m", 4000, f.fs[0]))
+	small := fsInfo(2)
+	small.Capacity = 100 // below the 4000 bytes under contract
+	f.refused(f.fs[0], &UpdateNode{Info: small}, status.DspNodeUpdateFailed, ErrMalformed)
+	rich := fsInfo(2)
+	rich.Pledge = 2 * funds
+	f.refused(f.fs[0], &UpdateNode{Info: rich}, status.InsufficientBalance, ErrInsufficient)
+	f.refused(f.bob, &UnregisterNode{Role: RoleDNS}, status.DspNodeUnregisterFailed, ErrNotFound)
+	f.refused(f.alice, &TransferName{Name: "dsp://x", To: keys.Address{}}, status.InvalidWalletAddress, nil)
+	f.refused(f.alice, &RenewHeader{Name: "none", TTL: 5}, status.DspUrlBindFailed, ErrNotFound)
+	f.ok(f.alice, &RegisterHeader{Name: "mine", TTL: 100})
+	f.refused(f.alice, &RenewHeader{Name: "mine", TTL: 0}, status.DspUrlBindFailed, ErrMalformed)
+	f.refused(f.alice, &RegisterHeader{Name: "long", TTL: f.g.Params.MaxHeaderTTL + 1}, status.DspUrlRegisterFailed, ErrMalformed)
+	f.refused(f.alice, &UpdateURL{URL: "dsp://none", Link: "l"}, status.DspUrlBindFailed, ErrNotFound)
+	f.refused(f.alice, &DeleteName{Name: "none", IsHeader: true}, status.DspUrlBindFailed, ErrNotFound)
+	f.refused(f.bob, &CloseContract{FileHash: []byte("none"), Node: f.fs[0].Address()}, status.DspFileInfoNotFound, ErrNotFound)
+	f.refused(f.fs[0], &ConfirmFile{FileHash: []byte("none")}, status.DspFileInfoNotFound, ErrNotFound)
+	f.refused(f.fs[0], &SubmitProof{FileHash: []byte("none"), RoundHeight: 1, Proof: []byte("p")}, status.TaskFileUploadedCheckPdpFailed, ErrBadProof)
+	// A renewed header lives longer; its owner may renew it.
+	f.ok(f.alice, &RenewHeader{Name: "mine", TTL: 500})
+	if h, err := f.api.Header(f.ctx(), "mine"); err != nil || h.ExpireHeight != f.height()+500 {
+		t.Fatalf("renewed header %+v %v (height %d)", h, err, f.height())
 	}
 }
