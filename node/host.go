@@ -228,9 +228,8 @@ func (h *Host) Close() error {
 	}
 	comps := append([]registered(nil), h.comps...)
 	h.mu.Unlock()
-	for _, l := range ls {
-		l.Close()
-	}
+	// Peers first: a KCP listener's socket carries the sessions it accepted, so closing it first
+	// would cut them off without their Disconnect. New connections are refused already (state 2).
 	var wg sync.WaitGroup
 	for _, p := range peers {
 		wg.Add(1)
@@ -240,6 +239,9 @@ func (h *Host) Close() error {
 		c.Close()
 	}
 	wg.Wait()
+	for _, l := range ls {
+		l.Close()
+	}
 	h.wg.Wait()
 	for _, c := range comps {
 		c.c.Cleanup(h)

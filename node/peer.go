@@ -45,6 +45,7 @@ type Peer struct {
 	err       error
 	rtt       atomic.Int64
 	kaBusy    atomic.Bool
+	closing   atomic.Bool // a Disconnect from the peer is being acknowledged
 	dropLog   atomic.Int64 // unix nanos of the last drop logged
 }
 
@@ -132,9 +133,15 @@ func (p *Peer) Disconnect(reason string) {
 	if p.isClosed() {
 		return
 	}
+	if p.closing.Load() { // the peer is leaving already
+		p.closeWith(fmt.Errorf("%w: %s", ErrLocalDisconnect, reason))
+		return
+	}
+	// Sent as a request: the peer acknowledges before it closes, so the message is known to have
+	// arrived before the transport goes (KCP drops what is unsent when a session closes).
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = p.Send(ctx, wire.OpDisconnect, &wire.Disconnect{Reason: reason})
+	_, _ = p.roundTrip(ctx, wire.OpDisconnect, &wire.Disconnect{Reason: reason}, false)
 	p.closeWith(fmt.Errorf("%w: %s", ErrLocalDisconnect, reason))
 }
 
@@ -416,7 +423,7 @@ func (p *Peer) readLoop(ms *msgStream, ctrl bool) {
 		switch in.Msg.Opcode {
 		case wire.OpDisconnect:
 			if !in.Msg.ReplyFlag {
-				p.closeWith(fmt.Errorf("%w: %s", ErrRemoteDisconnect, in.Payload.(*wire.Disconnect).Reason))
+				p.remoteDisconnect(in)
 				return
 			}
 		case wire.OpKeepalive, wire.OpPing, wire.OpLookupNodeRequest, wire.OpMetricRequest:
@@ -432,6 +439,22 @@ func (p *Peer) readLoop(ms *msgStream, ctrl bool) {
 			return
 		}
 	}
+}
+
+// remoteDisconnect acknowledges a Disconnect request, gives the ack a moment to leave, and closes.
+func (p *Peer) remoteDisconnect(in *Incoming) {
+	p.closing.Store(true)
+	if in.Msg.RequestNonce != 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if p.reply(ctx, in.Msg.RequestNonce, wire.OpAckResponse, &wire.Ack{MessageNonce: in.Msg.MessageNonce}) == nil {
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-p.closed:
+			}
+		}
+		cancel()
+	}
+	p.closeWith(fmt.Errorf("%w: %s", ErrRemoteDisconnect, in.Payload.(*wire.Disconnect).Reason))
 }
 
 func (p *Peer) complete(in *Incoming) {
