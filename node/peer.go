@@ -45,7 +45,7 @@ type Peer struct {
 	err       error
 	rtt       atomic.Int64
 	kaBusy    atomic.Bool
-	closing   atomic.Bool // a Disconnect from the peer is being acknowledged
+	closing   atomic.Bool  // a Disconnect from the peer is being acknowledged
 	dropLog   atomic.Int64 // unix nanos of the last drop logged
 }
 
