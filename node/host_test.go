@@ -59,6 +59,9 @@ func (e *echo) Receive(in *Incoming) error {
 	case opEcho:
 		return in.Reply(context.Background(), opEcho, &echoMsg{Text: "echo: " + in.Payload.(*echoMsg).Text})
 	case opFail:
+		if in.Payload.(*echoMsg).Text == "task" {
+			return status.New(status.TaskFsPutBlockFailed, "disk full")
+		}
 		return status.New(status.InsufficientBalance, "no money for %q", in.Payload.(*echoMsg).Text)
 	case opSlow:
 		<-e.release
@@ -228,6 +231,11 @@ func TestRequestReply(t *testing.T) {
 		_, err = p.Request(ctx, opFail, &echoMsg{Text: "x"})
 		if !errors.Is(err, status.Is(status.InsufficientBalance)) {
 			t.Fatalf("opFail: %v, want INSUFFICIENT_BALANCE", err)
+		}
+		// A task code keeps its own table's name across the wire.
+		_, err = p.Request(ctx, opFail, &echoMsg{Text: "task"})
+		if !errors.Is(err, status.Is(status.TaskFsPutBlockFailed)) {
+			t.Fatalf("opFail task: %v, want FS_PUT_BLOCK_FAILED", err)
 		}
 		// No component for the opcode: NO_DSP.
 		_, err = p.Request(ctx, opNoComp, &echoMsg{})

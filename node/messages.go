@@ -65,9 +65,11 @@ type StreamOpen struct {
 }
 
 // ErrorReply answers a request whose handler failed. Code is a spec status code when the failure
-// has one (status.CodeOf), else INTERNAL_ERROR 40001.
+// has one (status.CodeOf), else INTERNAL_ERROR 40001; Name is the code's spec name, which tells
+// the task table from the RESTful one where their numbers overlap.
 type ErrorReply struct {
 	Code int    `msgpack:"code"`
+	Name string `msgpack:"name"`
 	Msg  string `msgpack:"msg"`
 }
 

@@ -237,7 +237,11 @@ func (p *Peer) roundTrip(ctx context.Context, op wire.Opcode, payload any, ack b
 	select {
 	case in := <-ch:
 		if e, ok := in.Payload.(*ErrorReply); ok && in.Msg.Opcode == OpErrorReply {
-			return nil, &status.Error{Code: e.Code, Name: restName(e.Code), Msg: fmt.Sprintf("%s to %s: %s", op, p.account, e.Msg)}
+			name := e.Name
+			if name == "" {
+				name = restName(e.Code)
+			}
+			return nil, &status.Error{Code: e.Code, Name: name, Msg: fmt.Sprintf("%s to %s: %s", op, p.account, e.Msg)}
 		}
 		return in, nil
 	case <-p.closed:
@@ -318,7 +322,7 @@ func (p *Peer) sendOn(ctx context.Context, ms *msgStream, op wire.Opcode, payloa
 		}
 		return err
 	}
-	p.h.metrics.Messages.WithLabelValues("out").Inc()
+	p.h.metrics.msgOut.Inc()
 	return nil
 }
 
@@ -379,7 +383,7 @@ func (p *Peer) readOne(ms *msgStream) (*Incoming, error) {
 			p.drop(dropReason(err), err)
 			continue
 		}
-		p.h.metrics.Messages.WithLabelValues("in").Inc()
+		p.h.metrics.msgIn.Inc()
 		return &Incoming{Peer: p, Msg: m, Payload: payload}, nil
 	}
 }
@@ -511,14 +515,18 @@ func (p *Peer) deliver(ctx context.Context, in *Incoming) error {
 	if c == nil || m.Opcode < wire.OpApplicationStart && m.Opcode != wire.OpBytes {
 		p.drop(DropNoHandler, fmt.Errorf("%w for opcode %s", ErrNoHandler, m.Opcode))
 		if m.RequestNonce != 0 {
-			return in.Reply(ctx, OpErrorReply, &ErrorReply{Code: status.NoDsp.Num(), Msg: "no service for opcode " + m.Opcode.String()})
+			return in.Reply(ctx, OpErrorReply, &ErrorReply{Code: status.NoDsp.Num(), Name: status.NoDsp.Name(), Msg: "no service for opcode " + m.Opcode.String()})
 		}
 		return nil
 	}
 	err := c.Receive(in)
 	switch {
 	case err != nil && m.RequestNonce != 0:
-		return in.Reply(ctx, OpErrorReply, &ErrorReply{Code: status.CodeOf(err, status.InternalError.Num()), Msg: err.Error()})
+		code, name := status.CodeOf(err, status.InternalError.Num()), status.NameOf(err)
+		if name == "" {
+			name = status.InternalError.Name()
+		}
+		return in.Reply(ctx, OpErrorReply, &ErrorReply{Code: code, Name: name, Msg: err.Error()})
 	case err != nil:
 		p.h.log.Warn("component failed a message", "peer", p.account.String(), "opcode", m.Opcode.String(), "err", err)
 	case m.NeedAck:

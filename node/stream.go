@@ -74,7 +74,6 @@ type Stream struct {
 	ms    *msgStream
 	proto string
 	rbuf  []byte
-	err   atomic.Value
 }
 
 // OpenStream opens a bulk stream to the peer for proto; the peer's host hands it to the handler
