@@ -41,8 +41,10 @@ func busyChain(t *testing.T, f *fixture) {
 	f.produce(1)
 }
 
+// follower opens a fresh ledger of g that applies blocks, verifying proofs as newFixture's
+// ledgers do (recordingVerifier).
 func follower(t *testing.T, g *Genesis) *Embedded {
-	l, err := Open(Config{Path: filepath.Join(t.TempDir(), "f.db"), Genesis: g, BlockInterval: -1})
+	l, err := Open(Config{Path: filepath.Join(t.TempDir(), "f.db"), Genesis: g, BlockInterval: -1, Verifier: &recordingVerifier{}})
 	if err != nil {
 		t.Fatal(err)
 	}

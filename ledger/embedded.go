@@ -30,7 +30,8 @@ type Config struct {
 	// BlockInterval overrides the genesis' interval when > 0. When < 0 no block is made on a
 	// timer; blocks are made only by ProduceBlock (tests, and nodes that drive production).
 	BlockInterval time.Duration
-	// Verifier checks PDP proofs; nil records them unchecked.
+	// Verifier checks PDP proofs; nil means PDPVerifier (pdp.VerifyRound). Tests may inject
+	// another; every ledger of a chain must use verifiers that agree.
 	Verifier ProofVerifier
 	// MaxMempool bounds the mempool (default 100000 transactions).
 	MaxMempool int
@@ -49,6 +50,7 @@ type Embedded struct {
 	params   Params
 	producer keys.Signer
 	verifier ProofVerifier
+	verdicts *verdicts
 	now      func() time.Time
 	log      *slog.Logger
 	maxPool  int
@@ -92,6 +94,10 @@ func Open(c Config) (*Embedded, error) {
 	}
 	l := &Embedded{db: db, producer: c.Producer, verifier: c.Verifier, now: c.Now, log: c.Logger, maxPool: c.MaxMempool,
 		inPool: map[Hash]bool{}, dropped: map[Hash]error{}, newBlock: make(chan struct{}), closed: make(chan struct{})}
+	if l.verifier == nil {
+		l.verifier = PDPVerifier{}
+	}
+	l.verdicts = newVerdicts()
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -267,11 +273,17 @@ func (l *Embedded) ProduceBlock() (*Block, error) {
 		bk := &boltKV{tx: btx}
 		var receipts []Receipt
 		size := 0
+		var work uint64
 		for _, p := range take {
 			if size+p.size > int(l.params.MaxBlockBytes) {
 				break // the rest waits for the next block, in order
 			}
+			w := txWork(bk, p.payload)
+			if work+w > l.params.maxProofWork() {
+				break // so does PDP work beyond the block's budget
+			}
 			size += p.size
+			work += w
 			taken++
 			r, err := l.applyTx(bk, b.Header.Height, p, uint32(len(b.Txs)))
 			if err != nil { // nonce or fee no longer valid: leave it out
@@ -299,7 +311,7 @@ func (l *Embedded) ProduceBlock() (*Block, error) {
 // there means the transaction cannot be in a block), then the payload, whose failure is recorded
 // in the receipt and leaves no other change.
 func (l *Embedded) applyTx(bk *boltKV, height uint64, p *poolTx, index uint32) (Receipt, error) {
-	e := &env{kv: bk, params: &l.params, height: height, txHash: p.hash, sender: p.sender, verifier: l.verifier}
+	e := &env{kv: bk, params: &l.params, height: height, txHash: p.hash, sender: p.sender, verifier: l.verifier, verdicts: l.verdicts}
 	if err := e.chargeTx(p.tx, l.g.Producer); err != nil {
 		return Receipt{}, err
 	}
@@ -391,7 +403,7 @@ func codeOf(err error) rawCode {
 // join the pending state. l.mu is held and l.pending is based on a live read transaction.
 func (l *Embedded) checkPending(p *poolTx, height uint64) error {
 	child := newOverlay(l.pending)
-	e := &env{kv: child, params: &l.params, height: height, txHash: p.hash, sender: p.sender, verifier: l.verifier}
+	e := &env{kv: child, params: &l.params, height: height, txHash: p.hash, sender: p.sender, verifier: l.verifier, verdicts: l.verdicts}
 	if err := e.chargeTx(p.tx, l.g.Producer); err != nil {
 		return err
 	}
@@ -415,7 +427,9 @@ func (l *Embedded) Submit(_ context.Context, tx *Tx) (Hash, error) {
 	if err != nil {
 		return Hash{}, err
 	}
-	return l.submitVerified(newPoolTx(tx, sender, payload))
+	p := newPoolTx(tx, sender, payload)
+	l.preverify([]*poolTx{p}) // a proof's pairing check runs before the mempool lock too
+	return l.submitVerified(p)
 }
 
 func (l *Embedded) submitVerified(p *poolTx) (Hash, error) {
@@ -469,6 +483,7 @@ func (l *Embedded) ApplyBlock(b *Block) error {
 	if size > int(l.params.MaxBlockBytes) {
 		return status.Wrap(status.ChainUnknownBlock, ErrBadBlock, "block %d carries %d bytes of txs, limit %d", b.Header.Height, size, l.params.MaxBlockBytes)
 	}
+	l.preverify(ptxs)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.isClosed() {
@@ -480,7 +495,11 @@ func (l *Embedded) ApplyBlock(b *Block) error {
 		}
 		bk := &boltKV{tx: btx}
 		receipts := make([]Receipt, len(ptxs))
+		var work uint64
 		for i, p := range ptxs {
+			if work += txWork(bk, p.payload); work > l.params.maxProofWork() {
+				return errBlockWork(work, l.params.maxProofWork())
+			}
 			r, err := l.applyTx(bk, b.Header.Height, p, uint32(i))
 			if err != nil {
 				return fmt.Errorf("%w: tx %d: %w", ErrBadBlock, i, err)

@@ -8,8 +8,8 @@ import (
 )
 
 // ProofVerifier checks a PDP proof against the file's public parameters and the round's
-// challenge seed. The pdp package implements it; a ledger opened without one records proofs
-// unchecked (ProofRecord.Verified false).
+// challenge seed. PDPVerifier (pdp.VerifyRound) is the default; tests may inject another. It must
+// be deterministic and safe for concurrent use.
 type ProofVerifier interface {
 	// VerifyProof returns nil when the proof is valid for the challenge; any error refuses it.
 	VerifyProof(c ProofChallenge, proof []byte) error
@@ -23,7 +23,8 @@ type ProofChallenge struct {
 	FileBlockNum   uint64
 	ProveBlockNum  uint64
 	RoundHeight    uint64
-	Seed           Hash // the hash of the block at RoundHeight
+	Seed           Hash   // the hash of the block at RoundHeight
+	Deadline       uint64 // the last height whose block may include the proof (RoundHeight + ProveInterval)
 }
 
 // env is what executing one transaction sees besides state.
@@ -34,6 +35,7 @@ type env struct {
 	txHash   Hash
 	sender   keys.Address
 	verifier ProofVerifier
+	verdicts *verdicts // nil: no cache
 }
 
 // state accessors. Records are written by this package, so decodeTrusted suffices.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"dsp/keys"
+	"dsp/pdp"
 	"dsp/status"
 )
 
@@ -50,8 +51,8 @@ func (e *env) checkStoreFile(p *StoreFile) error {
 		return invalid("blocks root is %d bytes, limit %d", len(p.BlocksRoot), maxFileHashLen)
 	case p.FileBlockNum == 0 || p.FileBlockSize == 0:
 		return invalid("file block num and size must be > 0")
-	case p.ProveBlockNum == 0 || p.ProveBlockNum > p.FileBlockNum || p.ProveBlockNum > e.params.MaxProveBlockNum:
-		return invalid("prove block num %d, want 1-min(%d, %d)", p.ProveBlockNum, p.FileBlockNum, e.params.MaxProveBlockNum)
+	case p.ProveBlockNum == 0 || p.ProveBlockNum > p.FileBlockNum || p.ProveBlockNum > e.params.MaxProveBlockNum || p.ProveBlockNum > pdp.MaxChallenged:
+		return invalid("prove block num %d, want 1-min(%d, %d, %d)", p.ProveBlockNum, p.FileBlockNum, e.params.MaxProveBlockNum, pdp.MaxChallenged)
 	case len(p.FileProveParam) > maxProveParamLen:
 		return invalid("prove params are %d bytes, limit %d", len(p.FileProveParam), maxProveParamLen)
 	case o.FileSize == 0 || o.ProveInterval == 0:
@@ -70,6 +71,9 @@ func (e *env) checkStoreFile(p *StoreFile) error {
 		return invalid("%d primary nodes for copy num %d: want copy num + 1 (at most %d)", len(p.PrimaryNodes), o.CopyNum, maxCopies)
 	case len(p.CandidateNodes) > maxCandidates:
 		return invalid("%d candidate nodes, limit %d", len(p.CandidateNodes), maxCandidates)
+	}
+	if err := e.checkProveParam(p.FileProveParam); err != nil {
+		return err
 	}
 	seen := map[keys.Address]bool{}
 	for _, a := range append(append([]keys.Address{}, p.PrimaryNodes...), p.CandidateNodes...) {
@@ -302,17 +306,10 @@ func (e *env) submitProof(p *SubmitProof) error {
 	case len(p.Proof) == 0 || len(p.Proof) > maxProveParamLen:
 		return badProof("proof is %d bytes", len(p.Proof))
 	}
-	verified := false
-	if e.verifier != nil {
-		var seed Hash
-		copy(seed[:], e.kv.get(bBlockHash, u64(r)))
-		ch := ProofChallenge{FileHash: f.FileHash, Prover: e.sender, FileProveParam: f.FileProveParam,
-			FileBlockNum: f.FileBlockNum, ProveBlockNum: f.ProveBlockNum, RoundHeight: r, Seed: seed}
-		if err := e.verifier.VerifyProof(ch, p.Proof); err != nil {
-			return status.Wrap(status.TaskFileUploadedCheckPdpFailed, ErrBadProof, "verify proof of %s for file %x round %d: %v", e.sender, p.FileHash, r, err)
-		}
-		verified = true
+	if err := e.verifyProof(roundChallenge(e.kv, f, e.sender, r), p.Proof); err != nil {
+		return status.Wrap(status.TaskFileUploadedCheckPdpFailed, ErrBadProof, "verify proof of %s for file %x round %d: %v", e.sender, p.FileHash, r, err)
 	}
+	verified := true
 	var pay uint64
 	if hi, lo := bits.Mul64(c.Rate, iv); hi != 0 {
 		pay = c.Balance

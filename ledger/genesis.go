@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dsp/keys"
+	"dsp/pdp"
 	"dsp/status"
 )
 
@@ -22,7 +23,31 @@ type Params struct {
 	ReservedHeaders  []string `json:"reserved_headers"`    // DNS headers nobody may register ("dsp" is the default header)
 	DefaultHeader    string   `json:"default_header"`      // the header of URLs registered without one
 	MaxProveBlockNum uint64   `json:"max_prove_block_num"` // the most blocks a proof may challenge
+	// MaxBlockProofWork bounds the PDP work of one block, in units of about one challenged block's
+	// verification (see ProofWork); 0 means DefaultMaxBlockProofWork.
+	MaxBlockProofWork uint64 `json:"max_block_proof_work"`
+	// ProofGraceRounds is how many consecutive rounds an FS node may leave unproven (unpaid) before
+	// its contract fails and it is slashed; 0 = the first missed round fails it.
+	ProofGraceRounds uint64 `json:"proof_grace_rounds"`
+	// SlashPercent is the share of an FS node's pledge taken when one of its contracts fails (0-100).
+	SlashPercent uint64 `json:"slash_percent"`
+	// RecoveryRounds is how many prove intervals a node assigned to recover a file has, from its
+	// assignment, to confirm it and land its first valid proof; 0 means 1.
+	RecoveryRounds uint64 `json:"recovery_rounds"`
 }
+
+// DefaultMaxBlockProofWork is the PDP work a block may carry when Params.MaxBlockProofWork is 0:
+// about one CPU-second of verification, 100 proofs of 64 challenged blocks.
+const DefaultMaxBlockProofWork = 8192
+
+func (p *Params) maxProofWork() uint64 {
+	if p.MaxBlockProofWork == 0 {
+		return DefaultMaxBlockProofWork
+	}
+	return p.MaxBlockProofWork
+}
+
+func (p *Params) recoveryRounds() uint64 { return max(1, p.RecoveryRounds) }
 
 // Alloc is one funded account of a genesis.
 type Alloc struct {
@@ -43,15 +68,19 @@ type Genesis struct {
 // DefaultParams are the devnet's rules: 1 s blocks, zero minimum fee.
 func DefaultParams() Params {
 	return Params{
-		BlockIntervalMs:  1000,
-		MinFee:           0,
-		MaxBlockTxs:      20000,
-		MaxBlockBytes:    3 << 20, // a block fits one wire message (4 MiB) with room to spare
-		MinFSPledge:      1000,
-		MaxHeaderTTL:     10 * 365 * 24 * 3600, // ten years of 1 s blocks
-		ReservedHeaders:  []string{"dsp", "http", "https", "ftp", "file", "ledger", "scan", "admin", "system", "root"},
-		DefaultHeader:    "dsp",
-		MaxProveBlockNum: 1024,
+		BlockIntervalMs:   1000,
+		MinFee:            0,
+		MaxBlockTxs:       20000,
+		MaxBlockBytes:     3 << 20, // a block fits one wire message (4 MiB) with room to spare
+		MinFSPledge:       1000,
+		MaxHeaderTTL:      10 * 365 * 24 * 3600, // ten years of 1 s blocks
+		ReservedHeaders:   []string{"dsp", "http", "https", "ftp", "file", "ledger", "scan", "admin", "system", "root"},
+		DefaultHeader:     "dsp",
+		MaxProveBlockNum:  1024,
+		MaxBlockProofWork: DefaultMaxBlockProofWork,
+		ProofGraceRounds:  0,
+		SlashPercent:      10,
+		RecoveryRounds:    2,
 	}
 }
 
@@ -116,6 +145,12 @@ func (g *Genesis) Validate() error {
 		return bad("params.max_block_bytes must be at least %d", maxTxBytes)
 	case g.Params.DefaultHeader == "":
 		return bad("params.default_header is missing")
+	case g.Params.MaxProveBlockNum == 0 || g.Params.MaxProveBlockNum > pdp.MaxChallenged:
+		return bad("params.max_prove_block_num must be 1-%d", pdp.MaxChallenged)
+	case g.Params.maxProofWork() < ProofWork(g.Params.MaxProveBlockNum):
+		return bad("params.max_block_proof_work %d cannot carry one proof of %d blocks (%d)", g.Params.maxProofWork(), g.Params.MaxProveBlockNum, ProofWork(g.Params.MaxProveBlockNum))
+	case g.Params.SlashPercent > 100:
+		return bad("params.slash_percent must be 0-100")
 	}
 	var total uint64
 	for i, a := range g.Alloc {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"dsp/keys"
+	"dsp/pdp"
 	"dsp/status"
 )
 
@@ -40,7 +42,24 @@ type apiMaker func(t *testing.T, l *Embedded) Ledger
 
 func embeddedAPI(_ *testing.T, l *Embedded) Ledger { return l }
 
-func newFixture(t *testing.T, mk apiMaker) *fixture { return newFixtureWith(t, mk, nil) }
+// newFixture makes a fixture whose ledger accepts any proof not starting with "bad" (see
+// recordingVerifier), so behavior tests need no pdp proofs. newFixtureWith(t, mk, nil) runs the
+// real verifier.
+func newFixture(t *testing.T, mk apiMaker) *fixture {
+	return newFixtureWith(t, mk, &recordingVerifier{})
+}
+
+// testPDPKey is the pdp key of the test files' owner (a per-owner key, as the uploader makes).
+var testPDPKey = sync.OnceValue(func() *pdp.SecretKey {
+	sk, err := pdp.DeriveSecretKey([]byte("ledger test owner's account key"))
+	if err != nil {
+		panic(err)
+	}
+	return sk
+})
+
+// testPublicKey is testPDPKey's public key: a valid FileProveParam.
+var testPublicKey = sync.OnceValue(func() []byte { return testPDPKey().PublicKey().Bytes() })
 
 func newFixtureWith(t *testing.T, mk apiMaker, v ProofVerifier) *fixture {
 	t.Helper()
@@ -182,7 +201,7 @@ func (f *fixture) registerFS() {
 func (f *fixture) storeFile(owner *keys.KeyPair, hash string, size uint64, nodes ...*keys.KeyPair) *StoreFile {
 	f.t.Helper()
 	sf := &StoreFile{FileHash: []byte(hash), BlocksRoot: []byte("root-" + hash), FileBlockNum: 8, FileBlockSize: 256 << 10,
-		ProveBlockNum: 4, FileProveParam: []byte("v||kappa"),
+		ProveBlockNum: 4, FileProveParam: testPublicKey(),
 		Option: UploadOption{FileDesc: []byte("desc"), FileSize: size, ProveInterval: 10, ExpiredHeight: f.height() + 101,
 			Privilege: PrivilegePublic, CopyNum: uint64(len(nodes) - 1)}}
 	for _, n := range nodes {

@@ -264,9 +264,8 @@ func (l *Embedded) Challenge(_ context.Context, fileHash []byte, node keys.Addre
 		if r > f.ExpiredHeight {
 			return status.Wrap(status.TaskFileUploadedCheckPdpFailed, ErrExpired, "file %x expired at %d", fileHash, f.ExpiredHeight)
 		}
-		ch = &ProofChallenge{FileHash: f.FileHash, Prover: node, FileProveParam: f.FileProveParam,
-			FileBlockNum: f.FileBlockNum, ProveBlockNum: f.ProveBlockNum, RoundHeight: r}
-		copy(ch.Seed[:], e.kv.get(bBlockHash, u64(r)))
+		ch = roundChallenge(e.kv, f, node, r)
+		ch.Deadline = r + f.ProveInterval
 		return nil
 	})
 	return ch, err

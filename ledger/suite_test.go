@@ -231,7 +231,7 @@ func testFileLifecycle(t *testing.T, f *fixture) {
 	// The same round twice.
 	f.refused(f.fs[0], &SubmitProof{FileHash: sf.FileHash, RoundHeight: ch.RoundHeight, Proof: []byte("p")}, status.TaskFileUploadedCheckPdpFailed, ErrBadProof)
 	ps, err := f.api.Proofs(f.ctx(), sf.FileHash)
-	if err != nil || len(ps) != 1 || ps[0].Paid != 80 || ps[0].Verified || ps[0].RoundHeight != c0+10 {
+	if err != nil || len(ps) != 1 || ps[0].Paid != 80 || !ps[0].Verified || ps[0].RoundHeight != c0+10 {
 		t.Fatalf("proofs %+v %v", ps, err)
 	}
 	cs, _ := f.api.Contracts(f.ctx(), sf.FileHash)
