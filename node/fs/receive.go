@@ -1,0 +1,250 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"dsp/keys"
+	"dsp/ledger"
+	"dsp/node"
+	"dsp/status"
+	"dsp/store"
+)
+
+// receiveUpload serves one upload session (ProtoUpload) on a storage node: handshake, breakpoint,
+// blocks, progress, confirmation. See docs/protocol.md, "FS messages".
+func (s *Service) receiveUpload(st *node.Stream) {
+	c := newConn(st, s.wireConfig())
+	defer c.close()
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { c.close() })
+	defer stop()
+
+	v, err := c.recv(s.cfg.SessionTimeout)
+	if err != nil {
+		return
+	}
+	ask, ok := v.(*File)
+	if !ok || Operation(ask.Operation) != OpUploadAsk {
+		s.refuse(c, &File{}, status.InvalidParams, "an upload session begins with an upload-ask")
+		return
+	}
+	primary, code, err := s.admitUpload(ctx, ask)
+	if err != nil {
+		s.refuse(c, ask, code, "%v", err)
+		return
+	}
+	root := store.Hash(ask.Hash)
+	if err := s.cfg.Store.BeginReceive(ctx, root); err != nil {
+		s.refuse(c, ask, status.TaskFsPutBlockFailed, "%v", err)
+		return
+	}
+	rs, err := newReceiveState(ctx, s.cfg.Store, root)
+	if err != nil {
+		s.refuse(c, ask, status.TaskFsPutBlockFailed, "%v", err)
+		return
+	}
+	ack := &File{SessionID: ask.SessionID, Hash: ask.Hash, Operation: int32(OpUploadAck), ChunkSize: store.BlockSize,
+		Breakpoint: rs.breakpoint(), ChainInfo: s.chain(ctx)}
+	if err := c.send(ack); err != nil {
+		return
+	}
+	sess := &upSession{s: s, c: c, ask: ask, rs: rs, root: root}
+	if err := sess.receive(ctx); err != nil {
+		sess.fail(err)
+		return
+	}
+	if err := sess.finish(ctx, primary); err != nil {
+		sess.fail(err)
+		return
+	}
+	drain(c, 5*time.Second)
+}
+
+// admitUpload checks an upload-ask against the ledger and the node's capacity. It reports whether
+// this node is a primary node of the file (candidates store without a contract).
+func (s *Service) admitUpload(ctx context.Context, ask *File) (bool, status.Code, error) {
+	if len(ask.Hash) != store.HashSize {
+		return false, status.InvalidParams, fmt.Errorf("%w: file hash of %d bytes", ErrMalformed, len(ask.Hash))
+	}
+	fi, err := s.cfg.Ledger.FileInfo(ctx, ask.Hash)
+	if err != nil {
+		if status.CodeOf(err, 0) == status.DspFileInfoNotFound.Num() {
+			return false, status.TaskFileNotFoundFromChain, fmt.Errorf("file %x is not on the ledger", ask.Hash)
+		}
+		return false, status.TaskChainError, err
+	}
+	me := s.cfg.Key.Public().Address()
+	primary := slices.Contains(fi.PrimaryNodes, me)
+	if !primary && !slices.Contains(fi.CandidateNodes, me) {
+		return false, status.TaskReceiversRejected, fmt.Errorf("file %x names other nodes", ask.Hash)
+	}
+	if s.cfg.Capacity > 0 {
+		used, err := s.usedBytes(ctx, store.Hash(ask.Hash))
+		if err != nil {
+			return false, status.TaskInternalError, err
+		}
+		if used+fi.RealFileSize > s.cfg.Capacity {
+			return false, status.TaskReceiversRejected, fmt.Errorf("node has %d of %d bytes used, file is %d", used, s.cfg.Capacity, fi.RealFileSize)
+		}
+	}
+	return primary, nil, nil
+}
+
+// usedBytes sums the sizes of the files stored, except skip.
+func (s *Service) usedBytes(ctx context.Context, skip store.Hash) (uint64, error) {
+	files, err := s.cfg.Store.Files(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, f := range files {
+		if f.FileHash != skip {
+			n += f.Size
+		}
+	}
+	return n, nil
+}
+
+// upSession is the receiving side of one upload.
+type upSession struct {
+	s      *Service
+	c      *conn
+	ask    *File
+	rs     *receiveState
+	root   store.Hash
+	blocks int
+	bytes  uint64
+}
+
+func (u *upSession) progress(done bool, tx []byte) error {
+	return u.c.send(&Progress{ID: u.ask.SessionID, Hash: u.ask.Hash, Operation: int32(OpUploadStatus),
+		Sender: u.s.cfg.Key.Public().Address().String(), Done: done, TxHash: tx,
+		Infos: []ProgressInfo{{NodeAddr: u.s.cfg.Key.Public().Address().String(), Held: uint64(len(u.rs.held)),
+			Total: u.ask.TotalBlockCount, Bytes: u.bytes}}})
+}
+
+// fail reports err to the uploader as a Progress with its code.
+func (u *upSession) fail(err error) {
+	u.s.log.Info("fs upload session failed", "peer", u.c.s.Peer().Account(), "file", u.root, "err", err)
+	_ = u.c.send(&Progress{ID: u.ask.SessionID, Hash: u.ask.Hash, Operation: int32(OpUploadStatus),
+		Sender: u.s.cfg.Key.Public().Address().String(), Code: status.CodeOf(err, status.TaskFsPutBlockFailed.Num()), Msg: err.Error()})
+}
+
+// receive stores flights until every block of the file is held.
+func (u *upSession) receive(ctx context.Context) error {
+	last := 0
+	for !u.rs.complete() {
+		v, err := u.c.recv(u.s.cfg.SessionTimeout)
+		if err != nil {
+			return status.Wrap(status.TaskFsPutBlockFailed, err, "receive blocks of %s", u.root)
+		}
+		fl, ok := v.(*BlockFlights)
+		if !ok {
+			return status.Wrap(status.InvalidParams, ErrMalformed, "%T in an upload session", v)
+		}
+		batch := make([]store.Block, 0, len(fl.Blocks))
+		for i := range fl.Blocks {
+			b, level, err := u.rs.accept(&fl.Blocks[i])
+			if err != nil {
+				return status.Wrap(status.TaskFsPutBlockFailed, err, "upload of %s", u.root)
+			}
+			if b.Data == nil {
+				continue
+			}
+			// A link block's children are expected from the next block on, even in this flight.
+			if err := u.rs.stored(ctx, b, level); err != nil {
+				return status.Wrap(status.TaskFsPutBlockFailed, err, "upload of %s", u.root)
+			}
+			batch = append(batch, b)
+		}
+		if err := u.s.cfg.Store.PutBlocks(ctx, batch); err != nil {
+			return err
+		}
+		for _, b := range batch {
+			u.bytes += uint64(len(b.Data))
+		}
+		u.blocks += len(batch)
+		u.s.received.Add(uint64(len(batch)))
+		if f := u.s.cfg.Faults.Stored; f != nil {
+			f(u.root, u.blocks)
+		}
+		if u.blocks-last >= u.s.cfg.ProgressEvery && !u.rs.complete() {
+			last = u.blocks
+			if err := u.progress(false, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finish validates the complete file, marks it stored for the ledger, confirms it (primary
+// nodes with a pending contract) and sends the last Progress.
+func (u *upSession) finish(ctx context.Context, primary bool) error {
+	missing, err := u.s.cfg.Store.Missing(ctx, u.root)
+	if err != nil {
+		return status.Wrap(status.TaskFsPutBlockFailed, err, "complete %s", u.root)
+	}
+	if len(missing) > 0 {
+		return status.New(status.TaskFsPutBlockFailed, "file %s still misses %d blocks", u.root, len(missing))
+	}
+	if err := u.s.cfg.Store.PutBlockMeta(ctx, u.root, metaStored, []byte{1}); err != nil {
+		return err
+	}
+	var tx []byte
+	if primary {
+		h, err := u.s.confirm(ctx, u.root)
+		if err != nil {
+			return err
+		}
+		tx = h
+	}
+	return u.progress(true, tx)
+}
+
+// confirm sends ConfirmFile if this node's contract for the file is pending; it returns the
+// transaction hash (nil when the contract was already active).
+func (s *Service) confirm(ctx context.Context, root store.Hash) ([]byte, error) {
+	me := s.cfg.Key.Public().Address()
+	cs, err := s.cfg.Ledger.Contracts(ctx, root[:])
+	if err != nil {
+		return nil, status.Wrap(status.TaskChainError, err, "contracts of %s", root)
+	}
+	c := findContract(cs, me)
+	switch {
+	case c == nil:
+		return nil, status.New(status.TaskFileUploadedCheckPdpFailed, "no contract of %s for %s", me, root)
+	case c.State == ledger.ContractActive:
+		return nil, nil
+	case c.State == ledger.ContractEnded:
+		return nil, status.New(status.TaskFileUploadedCheckPdpFailed, "contract of %s for %s ended", me, root)
+	}
+	r, err := s.txs.Send(ctx, &ledger.ConfirmFile{FileHash: root[:]})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		return nil, status.Wrap(status.TaskFileUploadedCheckPdpFailed, err, "confirm %s", root)
+	}
+	s.confirmed.Add(1)
+	if s.cfg.Announce != nil {
+		if err := s.cfg.Announce(ctx, root); err != nil {
+			s.log.Info("announce to scan failed", "file", root, "err", err)
+		}
+	}
+	return r.TxHash[:], nil
+}
+
+func findContract(cs []ledger.Contract, a keys.Address) *ledger.Contract {
+	for i := range cs {
+		if cs[i].Node == a {
+			return &cs[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,300 @@
+package task
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"dsp/keys"
+	"dsp/node/fs"
+	"dsp/node/sched"
+	"dsp/status"
+	"dsp/store"
+)
+
+// requestBatch is the most blocks asked of one holder in one BlockRequest.
+const requestBatch = 16
+
+// fetchData fetches the missing data blocks from every session at once with a scheduler: each
+// holder gets the next missing blocks within its window, a late block is asked again elsewhere,
+// a wrong block is fetched elsewhere and its sender penalized (banned after a few).
+func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessions []*fs.DownloadConn) error {
+	tree, err := fs.Tree(ctx, m.cfg.Store, root)
+	if err != nil {
+		return status.Wrap(status.TaskGetUndownloadBlockFailed, err, "tree of %s", root)
+	}
+	var (
+		missing []sched.Block
+		hashes  = map[int]store.Hash{}
+		seen    = map[store.Hash]bool{}
+		total   int
+	)
+	for _, n := range tree {
+		if seen[n.Hash] {
+			continue
+		}
+		seen[n.Hash] = true
+		total++
+		if n.Level != 0 || n.Held {
+			continue
+		}
+		missing = append(missing, sched.Block{Index: int(n.Index), Hash: n.Hash[:]})
+		hashes[int(n.Index)] = n.Hash
+	}
+	held := total - len(missing)
+	m.progress(t, func(in *Info) {
+		in.Blocks, in.Held, in.Bytes, in.Peers = uint64(total), uint64(held), 0, nil
+	})
+	if len(missing) == 0 {
+		return nil
+	}
+	cfg := m.cfg.Sched
+	cfg.Total = total
+	sc, err := sched.New(missing, cfg)
+	if err != nil {
+		return status.Wrap(status.TaskAddGetBlockRequestFailed, err, "schedule %s", root)
+	}
+	f := &fetcher{m: m, t: t, sc: sc, hashes: hashes, kick: make(chan struct{}, 1), writes: make(chan store.Block, 32),
+		writeErr: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg, wwg sync.WaitGroup
+	wwg.Add(1)
+	go func() {
+		defer wwg.Done()
+		f.writer(ctx)
+	}()
+	for _, d := range sessions {
+		id := d.Peer().Account().String()
+		if err := sc.AddPeer(id, nil); err != nil {
+			continue
+		}
+		p := &fetchPeer{id: id, d: d, gone: make(chan struct{})}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			f.receive(ctx, p)
+		}()
+		go func() {
+			defer wg.Done()
+			f.request(ctx, p)
+		}()
+	}
+	err = f.wait(ctx)
+	cancel()
+	for _, d := range sessions {
+		d.Close() // unblocks the receivers
+	}
+	wg.Wait()
+	close(f.writes)
+	wwg.Wait()
+	if err == nil {
+		select {
+		case err = <-f.writeErr:
+		default:
+		}
+	}
+	return err
+}
+
+type fetcher struct {
+	m      *Manager
+	t      *task
+	sc     *sched.Scheduler
+	hashes map[int]store.Hash
+	kick   chan struct{}
+
+	writes   chan store.Block
+	writeErr chan error
+
+	mu       sync.Mutex
+	lastPub  time.Time
+	received uint64
+}
+
+type fetchPeer struct {
+	id   string
+	d    *fs.DownloadConn
+	gone chan struct{}
+
+	mu    sync.Mutex
+	queue []asked // requested, in order
+}
+
+type asked struct {
+	b  sched.Block
+	at time.Time
+}
+
+func (f *fetcher) wake() {
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns when every block is held, the download stalls, a write fails or ctx ends.
+func (f *fetcher) wait(ctx context.Context) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if f.sc.Complete() {
+			f.publish(true)
+			return nil
+		}
+		if f.sc.Stalled() {
+			return status.New(status.TaskDownloadBlockFailed, "no holder left to send the missing blocks")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-f.writeErr:
+			return err
+		case <-f.kick:
+		case <-tick.C:
+		}
+	}
+}
+
+// request keeps the peer's window full.
+func (f *fetcher) request(ctx context.Context, p *fetchPeer) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, b := range f.sc.Late(p.id) {
+			f.sc.Failed(p.id, b, sched.Timeout)
+		}
+		bs := f.sc.Next(p.id, requestBatch)
+		if len(bs) > 0 {
+			hs := make([]store.Hash, len(bs))
+			idx := make([]uint64, len(bs))
+			now := time.Now()
+			p.mu.Lock()
+			for i, b := range bs {
+				hs[i], idx[i] = f.hashes[b.Index], uint64(b.Index)
+				p.queue = append(p.queue, asked{b: b, at: now})
+			}
+			p.mu.Unlock()
+			if err := p.d.Request(hs, idx); err != nil {
+				f.sc.Failed(p.id, sched.Block{}, sched.PeerGone)
+				f.wake()
+				return
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.gone:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// receive takes the peer's blocks, checks each against the tree, and hands good ones to the
+// writer.
+func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
+	defer close(p.gone)
+	for {
+		blk, err := p.d.Recv()
+		if err != nil {
+			f.sc.Failed(p.id, sched.Block{}, sched.PeerGone)
+			f.wake()
+			return
+		}
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.mu.Unlock()
+			f.sc.Failed(p.id, sched.Block{}, sched.PeerGone) // a block nobody asked for
+			p.d.Close()
+			f.wake()
+			return
+		}
+		a := p.queue[0]
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		want := f.hashes[a.b.Index]
+		switch {
+		case blk.Index != uint64(a.b.Index) || len(blk.Data) == 0:
+			f.sc.Failed(p.id, a.b, sched.Refused)
+		case store.Sum(blk.Data) != want:
+			f.sc.Failed(p.id, a.b, sched.WrongHash)
+		default:
+			fresh, _ := f.sc.Done(p.id, a.b, len(blk.Data), time.Since(a.at))
+			if fresh {
+				select {
+				case f.writes <- store.Block{Hash: want, Data: blk.Data}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+		f.wake()
+		f.publish(false)
+	}
+}
+
+// writer stores received blocks in batches (one transaction per batch).
+func (f *fetcher) writer(ctx context.Context) {
+	var batch []store.Block
+	failed := false
+	for b := range f.writes {
+		batch = append(batch[:0], b)
+	more:
+		for len(batch) < 32 {
+			select {
+			case nb, ok := <-f.writes:
+				if !ok {
+					break more
+				}
+				batch = append(batch, nb)
+			default:
+				break more
+			}
+		}
+		if failed {
+			continue
+		}
+		if err := f.m.cfg.Store.PutBlocks(context.WithoutCancel(ctx), batch); err != nil {
+			failed = true
+			f.writeErr <- status.Wrap(status.TaskFsPutBlockFailed, err, "store downloaded blocks")
+		}
+		f.mu.Lock()
+		for _, b := range batch {
+			f.received += uint64(len(b.Data))
+		}
+		f.mu.Unlock()
+	}
+}
+
+// publish reports the scheduler's progress, at most every 100 ms unless force.
+func (f *fetcher) publish(force bool) {
+	f.mu.Lock()
+	if !force && time.Since(f.lastPub) < 100*time.Millisecond {
+		f.mu.Unlock()
+		return
+	}
+	f.lastPub = time.Now()
+	f.mu.Unlock()
+	pr := f.sc.Progress()
+	f.m.progress(f.t, func(in *Info) {
+		in.Held = uint64(pr.Held)
+		in.Peers = in.Peers[:0]
+		var bytes uint64
+		for _, ps := range pr.Peers {
+			acct, _ := keys.ParseAddress(ps.ID)
+			in.Peers = append(in.Peers, PeerProgress{Account: acct, Held: uint64(ps.Blocks), Bytes: uint64(ps.Bytes),
+				Rate: ps.Rate, Wrong: ps.Wrong, Err: peerState(ps.State)})
+			bytes += uint64(ps.Bytes)
+		}
+		in.Bytes = bytes
+	})
+}
+
+func peerState(s sched.PeerState) string {
+	if s == sched.Active {
+		return ""
+	}
+	return s.String()
+}
