@@ -149,6 +149,7 @@ func (p *Peer) Disconnect(reason string) {
 func (p *Peer) closeWith(cause error) {
 	p.closeOnce.Do(func() {
 		p.err = fmt.Errorf("%w: %s: %w", ErrPeerClosed, p.account, cause)
+		p.h.unregister(p) // first, so whoever sees the close can connect again at once
 		close(p.closed)
 		p.sess.Close()
 		p.raw.Close()
@@ -156,11 +157,9 @@ func (p *Peer) closeWith(cause error) {
 	})
 }
 
-// finish removes the connection from the host and, if PeerConnect was called, tells the
-// components in a goroutine of its own (so a component may close a peer from inside a callback).
+// finish tells the components, if PeerConnect was called, in a goroutine of its own (so a component may close a peer from inside a callback).
 func (p *Peer) finish() {
 	h := p.h
-	h.unregister(p)
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()

@@ -156,8 +156,22 @@ func (l *kcpListener) Accept() (net.Conn, error) {
 	return s, nil
 }
 
+// Close stops the listener and its socket. kcp-go makes a session for every new remote that
+// sends a packet, even a stray late one, and queues it for Accept; Close drains that queue and
+// closes what it finds, so no session (and its goroutine) outlives the listener. AcceptKCP picks
+// at random between a queued session and the closed signal, so the drain stops only after the
+// closed signal came eight times in a row.
 func (l *kcpListener) Close() error {
 	err := l.l.Close()
+	for misses := 0; misses < 8; {
+		s, aerr := l.l.AcceptKCP()
+		if aerr != nil {
+			misses++
+			continue
+		}
+		misses = 0
+		s.Close()
+	}
 	if l.pc != nil {
 		l.pc.Close()
 	}
