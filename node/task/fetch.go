@@ -156,14 +156,13 @@ func (f *fetcher) wait(ctx context.Context) error {
 	}
 }
 
-// request keeps the peer's window full.
+// request keeps the peer's window full. Late blocks are not failed here: the scheduler already
+// offers them to the other holders (straggler re-request) and takes whichever copy comes first; a
+// holder that is really gone is caught by its connection's keepalive (PeerGone).
 func (f *fetcher) request(ctx context.Context, p *fetchPeer) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		for _, b := range f.sc.Late(p.id) {
-			f.sc.Failed(p.id, b, sched.Timeout)
-		}
 		bs := f.sc.Next(p.id, requestBatch)
 		if len(bs) > 0 {
 			hs := make([]store.Hash, len(bs))

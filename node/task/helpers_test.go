@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +54,12 @@ type world struct {
 }
 
 type fsNode struct {
+	// corrupt makes the node send every data block with a byte flipped; killAt > 0 closes its
+	// host once an upload session stored that many blocks.
+	corrupt atomic.Bool
+	killAt  atomic.Int64
+	killed  chan struct{}
+
 	key   *keys.KeyPair
 	name  string
 	host  *node.Host
@@ -158,7 +166,7 @@ func (w *world) addFS(i int) *fsNode {
 	f := &fsNode{key: w.key(), name: "fs" + string(rune('a'+i))}
 	f.store = openStore(w.t, filepath.Join(w.dir, f.name+".db"))
 	w.t.Cleanup(func() { f.store.Close() })
-	w.startFS(f, nil)
+	w.startFS(f)
 	info := ledger.NodeInfo{Role: ledger.RoleFS, HostAddr: f.url, Pledge: 5000, Capacity: 1 << 40, PricePerMBBlock: 1,
 		MaxProveInterval: 1000, MinFileSize: 1, Accepting: true}
 	if _, err := ledger.Send(ctxT(w.t, 10*time.Second), w.led, f.key, 0, &ledger.RegisterNode{Info: info}); err != nil {
@@ -169,9 +177,24 @@ func (w *world) addFS(i int) *fsNode {
 }
 
 // startFS (re)starts the host and service of f over its store.
-func (w *world) startFS(f *fsNode, faults *fs.Faults) {
+func (w *world) startFS(f *fsNode) {
 	w.t.Helper()
 	var host *node.Host
+	f.killed = make(chan struct{})
+	var once sync.Once
+	faults := &fs.Faults{
+		CorruptBlock: func(store.Hash, uint64) bool { return f.corrupt.Load() },
+		Stored: func(_ store.Hash, n int) {
+			if k := f.killAt.Load(); k > 0 && int64(n) >= k {
+				once.Do(func() {
+					go func() {
+						host.Close()
+						close(f.killed)
+					}()
+				})
+			}
+		},
+	}
 	svc, err := fs.New(fs.Config{Store: f.store, Ledger: w.led, Key: f.key, Storage: true, Logger: quiet, Faults: faults,
 		SessionTimeout: 10 * time.Second, ProgressEvery: 4,
 		Announce: func(ctx context.Context, h store.Hash) error {

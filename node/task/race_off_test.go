@@ -1,0 +1,6 @@
+//go:build !race
+
+package task
+
+// lossyFileSize is the file of TestLossyKCP: 64 MiB normally, 8 MiB under the race detector.
+const lossyFileSize = 64 << 20
