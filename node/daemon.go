@@ -41,7 +41,10 @@ type Options struct {
 	DataDir string
 	// Listen URLs (default kcp://127.0.0.1:0).
 	Listen []string
-	Roles  []string
+	// Advertise is the URL peers are told to reach this node at (default the first listener's
+	// URL; set it when listening on 0.0.0.0 or behind a port mapping).
+	Advertise string
+	Roles     []string
 	// Peers to connect to and keep connected: "kcp://host:port" or "ACCOUNT@kcp://host:port".
 	Peers []string
 	// MetricsAddr, if set, serves Prometheus metrics at http://MetricsAddr/metrics.
@@ -153,7 +156,7 @@ func (n *Node) startHost() error {
 	if n.opts.NetworkID != 0 {
 		wc.NetworkID = n.opts.NetworkID
 	}
-	cfg := Config{Key: n.key, Wire: wc, Listen: n.opts.Listen, Logger: n.log}
+	cfg := Config{Key: n.key, Wire: wc, Listen: n.opts.Listen, Advertise: n.opts.Advertise, Logger: n.log}
 	if n.opts.Host != nil {
 		n.opts.Host(&cfg)
 	}

@@ -19,6 +19,7 @@ import (
 // node command flags.
 var (
 	nodeListen    string
+	nodeAdvertise string
 	nodeRoles     string
 	nodePeers     string
 	nodeMetrics   string
@@ -49,6 +50,7 @@ unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.`,
 	}
 	f := c.Flags()
 	f.StringVar(&nodeListen, "listen", "kcp://127.0.0.1:4001", "URL(s) to accept peers on, comma-separated")
+	f.StringVar(&nodeAdvertise, "advertise", "", "URL peers are told to reach this node at (default: the first --listen URL)")
 	f.StringVar(&nodeRoles, "roles", "", "services to run, comma-separated: "+strings.Join(node.Roles, ","))
 	f.StringVar(&nodePeers, "peers", "", "peers to connect to and keep connected, comma-separated")
 	f.StringVar(&nodeMetrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics")
@@ -96,7 +98,7 @@ func runNode(cmd *cobra.Command, _ []string) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), nodeSignals...)
 	defer stop()
 	n, err := node.Open(node.Options{
-		DataDir: flagData, Listen: splitList(nodeListen), Roles: splitList(nodeRoles),
+		DataDir: flagData, Listen: splitList(nodeListen), Advertise: nodeAdvertise, Roles: splitList(nodeRoles),
 		Peers: splitList(nodePeers), MetricsAddr: nodeMetrics, APIAddr: nodeAPI,
 		NetworkID: nodeNetwork, Logger: log,
 	})
