@@ -293,6 +293,7 @@ func (l *Embedded) ProduceBlock() (*Block, error) {
 			b.Txs = append(b.Txs, p.tx)
 			receipts = append(receipts, r)
 		}
+		(&env{kv: bk, params: &l.params, height: b.Header.Height}).sweep(btx)
 		b.Header.TxRoot, b.Header.TxCount = txRoot(b.Txs), uint32(len(b.Txs))
 		if err := b.Header.sign(l.producer); err != nil {
 			return err
@@ -506,6 +507,7 @@ func (l *Embedded) ApplyBlock(b *Block) error {
 			}
 			receipts[i] = r
 		}
+		(&env{kv: bk, params: &l.params, height: b.Header.Height}).sweep(btx)
 		l.writeBlock(bk, b, receipts)
 		return bk.err
 	})

@@ -94,8 +94,14 @@ func (e *env) contract(h []byte, n keys.Address) (*Contract, bool) {
 	return &c, true
 }
 
+// putContract writes c and keeps the duty index in step with its state.
 func (e *env) putContract(c *Contract) {
 	e.kv.put(sContracts, contractKey(c.FileHash, c.Node), encode(c))
+	if isOpen(c.State) {
+		e.kv.put(sDuty, dutyKey(c.Node, c.FileHash), []byte{1})
+	} else {
+		e.kv.del(sDuty, dutyKey(c.Node, c.FileHash))
+	}
 }
 
 func mustDecode(v []byte, into any) {

@@ -190,13 +190,14 @@ func (e *env) deleteFile(p *DeleteFile) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range f.PrimaryNodes {
+	for _, a := range append(append(append([]keys.Address{}, f.PrimaryNodes...), f.RecoveringNodes...), f.FailedNodes...) {
 		c, ok := e.contract(f.FileHash, a)
 		if !ok {
 			continue
 		}
 		e.endContract(c, EndClosedOwner)
 		e.kv.del(sContracts, contractKey(f.FileHash, a))
+		e.kv.del(sDuty, dutyKey(a, f.FileHash))
 	}
 	e.kv.del(sFiles, fileKey(f.FileHash))
 	e.kv.del(sOwner, append(f.FileOwner[:], fileKey(f.FileHash)...))
@@ -204,14 +205,17 @@ func (e *env) deleteFile(p *DeleteFile) error {
 	return nil
 }
 
-// endContract refunds the unspent balance to the owner and frees the node's space. Ending an
-// ended contract does nothing.
+// endContract refunds the unspent balance (and a recovering contract's unpaid bounty) to the
+// owner, frees the node's space and drops the contract's deadline. Ending an ended or failed
+// contract does nothing.
 func (e *env) endContract(c *Contract, reason uint8) {
-	if c.State == ContractEnded {
+	if c.State == ContractEnded || c.State == ContractFailed {
 		return
 	}
 	e.credit(c.Owner, c.Balance)
-	c.Balance = 0
+	e.credit(c.Owner, c.Bounty)
+	c.Balance, c.Bounty = 0, 0
+	e.setDeadline(c, 0)
 	if n, ok := e.node(RoleFS, c.Node); ok {
 		n.Used -= min(n.Used, c.Size)
 		e.putNode(n)
@@ -229,14 +233,21 @@ func (e *env) confirmFile(p *ConfirmFile) error {
 	if !ok {
 		return status.Wrap(status.TaskFileUploadedCheckPdpFailed, ErrBadProof, "%s is not a primary node of file %x", e.sender, p.FileHash)
 	}
-	if c.State != ContractPending {
+	recovering := c.State == ContractRecovering && c.StartHeight == 0
+	if c.State != ContractPending && !recovering {
 		return status.Wrap(status.TaskFileUploadedCheckPdpFailed, ErrExists, "contract of %s for file %x is not pending", e.sender, p.FileHash)
 	}
 	if e.height+f.ProveInterval > f.ExpiredHeight {
 		return status.Wrap(status.TaskFileUploadedCheckPdpFailed, ErrExpired, "file %x expires at %d, no round is left", p.FileHash, f.ExpiredHeight)
 	}
-	c.State, c.StartHeight, c.LastProofHeight = ContractActive, e.height, e.height
-	c.NextProveHeight = e.height + f.ProveInterval
+	c.StartHeight, c.LastProofHeight = e.height, e.height
+	if recovering {
+		// The first round is the confirm height itself; the recovery deadline stays.
+		c.NextProveHeight = e.height
+	} else {
+		c.State, c.NextProveHeight = ContractActive, e.height+f.ProveInterval
+		e.setDeadline(c, e.holderDeadline(f, c.NextProveHeight))
+	}
 	e.putContract(c)
 	return nil
 }
@@ -255,8 +266,15 @@ func (e *env) closeContract(p *CloseContract) error {
 	default:
 		return status.Wrap(status.TaskDeleteFileAccessDenied, ErrNotOwner, "%s is neither the owner nor the node of the contract", e.sender)
 	}
-	if c.State == ContractEnded {
-		return status.Wrap(status.InvalidParams, ErrExpired, "contract already ended")
+	if c.State == ContractEnded || c.State == ContractFailed {
+		return status.Wrap(status.InvalidParams, ErrExpired, "contract already %s", ContractStateName(c.State))
+	}
+	if c.State == ContractRecovering {
+		// A recovery closed by either side: the node is off the file's recovering list.
+		if f, ok := e.file(c.FileHash); ok {
+			f.RecoveringNodes = without(f.RecoveringNodes, c.Node)
+			e.putFile(f)
+		}
 	}
 	e.endContract(c, reason)
 	return nil
@@ -290,8 +308,12 @@ func (e *env) submitProof(p *SubmitProof) error {
 		return badProof("file %x is not on the ledger", p.FileHash)
 	}
 	c, ok := e.contract(p.FileHash, e.sender)
-	if !ok || c.State != ContractActive {
+	recovering := ok && c.State == ContractRecovering
+	switch {
+	case !ok || (c.State != ContractActive && !recovering):
 		return badProof("%s has no active contract for file %x", e.sender, p.FileHash)
+	case recovering && c.StartHeight == 0:
+		return badProof("%s recovers file %x but has not confirmed it", e.sender, p.FileHash)
 	}
 	r, iv := p.RoundHeight, f.ProveInterval
 	switch {
@@ -322,6 +344,10 @@ func (e *env) submitProof(p *SubmitProof) error {
 	c.Proofs++
 	c.LastProofHeight, c.NextProveHeight = r, r+iv
 	e.credit(c.Node, pay)
+	if recovering {
+		e.completeRecovery(f, c)
+	}
+	e.setDeadline(c, e.holderDeadline(f, c.NextProveHeight))
 	e.putContract(c)
 	if c.Balance == 0 {
 		e.endContract(c, EndExhausted)

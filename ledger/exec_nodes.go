@@ -40,7 +40,7 @@ func (e *env) registerNode(p *RegisterNode) error {
 	if err := e.debit(e.sender, n.Pledge, "node pledge"); err != nil {
 		return err
 	}
-	n.Address, n.Used = e.sender, 0
+	n.Address, n.Used, n.Failures, n.Slashed = e.sender, 0, 0, 0
 	n.RegisteredHeight, n.UpdatedHeight = e.height, e.height
 	e.putNode(&n)
 	return nil
@@ -65,7 +65,7 @@ func (e *env) updateNode(p *UpdateNode) error {
 	} else {
 		e.credit(e.sender, old.Pledge-n.Pledge)
 	}
-	n.Address, n.Used = e.sender, old.Used
+	n.Address, n.Used, n.Failures, n.Slashed = e.sender, old.Used, old.Failures, old.Slashed
 	n.RegisteredHeight, n.UpdatedHeight = old.RegisteredHeight, e.height
 	e.putNode(&n)
 	return nil

@@ -135,6 +135,9 @@ func (h *Handler) handle(ctx context.Context, req any) (any, error) {
 			return nil, err
 		}
 		return &ChallengeReply{Challenge: *v}, nil
+	case *DutiesRequest:
+		v, err := l.Duties(ctx, r.Node)
+		return &DutiesReply{Duties: v}, err
 	case *HeaderRequest:
 		v, err := l.Header(ctx, r.Name)
 		if err != nil {

@@ -22,9 +22,11 @@ var (
 	sProofs    = []byte("s.proof") // fileKey | node | u64 round -> ProofRecord
 	sHeaders   = []byte("s.hdr")   // name -> Header
 	sURLs      = []byte("s.url")   // "header://url" -> URLRecord
+	sDue       = []byte("s.due")   // u64 deadline | fileKey | node -> 1 (contracts owing a proof by then)
+	sDuty      = []byte("s.duty")  // node | fileKey -> 1 (the node's pending, active and recovering contracts)
 )
 
-var stateBuckets = [][]byte{sAccounts, sNodes, sFiles, sOwner, sWhiteList, sContracts, sProofs, sHeaders, sURLs}
+var stateBuckets = [][]byte{sAccounts, sNodes, sFiles, sOwner, sWhiteList, sContracts, sProofs, sHeaders, sURLs, sDue, sDuty}
 
 var allBuckets = append([][]byte{bMeta, bBlocks, bBlockHash, bTxs}, stateBuckets...)
 

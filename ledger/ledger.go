@@ -51,6 +51,12 @@ type Ledger interface {
 	// included in the next block must name, with its seed. An error with code
 	// FILE_UPLOADED_CHECK_PDP_FAILED says no round is open (not due yet, or no active contract).
 	Challenge(ctx context.Context, fileHash []byte, node keys.Address) (*ProofChallenge, error)
+	// Duties lists what node must do, one Duty per pending, active or recovering contract it
+	// holds (by file hash): fetch and confirm (pending), prove each round (active), or fetch from
+	// the holders, confirm and prove by the deadline (recovering). Contracts with nothing left to
+	// do before their file's expiry are left out. An FS node's prover loop needs only this call
+	// and Challenge.
+	Duties(ctx context.Context, node keys.Address) ([]Duty, error)
 	// Header returns a registered DNS header, DSP_GET_FILE_LINK_FAILED if none is live.
 	Header(ctx context.Context, name string) (*Header, error)
 	// Resolve returns the record of a live URL ("header://url", or "url" under the default
@@ -77,4 +83,19 @@ type ChainInfo struct {
 	Producer    keys.Address
 	Params      Params
 	Height      uint64
+}
+
+// Duty is one file an FS node must store, prove or recover (see Ledger.Duties).
+type Duty struct {
+	FileHash        []byte
+	State           uint8  // ContractPending, ContractActive or ContractRecovering
+	Confirmed       bool   // the node sent ConfirmFile (always true for an active contract)
+	NextProveHeight uint64 // the round a proof is due for next (0 until confirmed)
+	Deadline        uint64 // the last height whose block may carry that proof (0: none owed)
+	ProveInterval   uint64
+	ExpiredHeight   uint64
+	FileBlockNum    uint64
+	ProveBlockNum   uint64
+	Replaces        keys.Address   // recovering: the failed holder
+	Holders         []keys.Address // the file's primary nodes other than node and failed ones: where to fetch the blocks
 }

@@ -48,6 +48,8 @@ const (
 	OpSubmitReply      = wire.OpLedgerStart + 37
 	OpWaitTxRequest    = wire.OpLedgerStart + 38
 	OpWaitTxReply      = wire.OpLedgerStart + 39
+	OpDutiesRequest    = wire.OpLedgerStart + 40
+	OpDutiesReply      = wire.OpLedgerStart + 41
 	OpLedgerError      = wire.OpLedgerStart + 99
 	maxWaitTxTimeoutMs = 30_000 // a WaitTxRequest waits at most this long on the serving node
 )
@@ -151,6 +153,12 @@ type ChallengeRequest struct {
 // ChallengeReply carries a challenge.
 type ChallengeReply struct{ Challenge ProofChallenge }
 
+// DutiesRequest asks for the duties of an FS node.
+type DutiesRequest struct{ Node keys.Address }
+
+// DutiesReply carries a node's duties.
+type DutiesReply struct{ Duties []Duty }
+
 // HeaderRequest asks for a DNS header.
 type HeaderRequest struct{ Name string }
 
@@ -241,6 +249,8 @@ var messageTypes = []opPair{
 	{OpSubmitReply, "LedgerSubmitReply", func() any { return new(SubmitReply) }},
 	{OpWaitTxRequest, "LedgerWaitTxRequest", func() any { return new(WaitTxRequest) }},
 	{OpWaitTxReply, "LedgerWaitTxReply", func() any { return new(WaitTxReply) }},
+	{OpDutiesRequest, "LedgerDutiesRequest", func() any { return new(DutiesRequest) }},
+	{OpDutiesReply, "LedgerDutiesReply", func() any { return new(DutiesReply) }},
 	{OpLedgerError, "LedgerError", func() any { return new(ErrorReply) }},
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
@@ -218,7 +219,7 @@ func (l *Embedded) Contracts(_ context.Context, fileHash []byte) ([]Contract, er
 			if err := decodeTrusted(v, &c); err != nil {
 				return err
 			}
-			if f != nil && c.State != ContractEnded && e.height > f.ExpiredHeight {
+			if f != nil && isOpen(c.State) && e.height > f.ExpiredHeight {
 				// Expiry is lazy in state; the view shows it (see docs/ledger.md).
 				c.State, c.EndReason, c.EndHeight = ContractEnded, EndExpired, f.ExpiredHeight
 			}
@@ -254,8 +255,8 @@ func (l *Embedded) Challenge(_ context.Context, fileHash []byte, node keys.Addre
 			return status.Wrap(status.DspFileInfoNotFound, ErrNotFound, "file %x", fileHash)
 		}
 		c, ok := e.contract(fileHash, node)
-		if !ok || c.State != ContractActive {
-			return badProof("%s has no active contract for file %x", node, fileHash)
+		if !ok || !(c.State == ContractActive || (c.State == ContractRecovering && c.StartHeight != 0)) {
+			return badProof("%s has no active or confirmed recovering contract for file %x", node, fileHash)
 		}
 		r, err := openRound(c.NextProveHeight, f.ProveInterval, e.height+1)
 		if err != nil {
@@ -266,9 +267,51 @@ func (l *Embedded) Challenge(_ context.Context, fileHash []byte, node keys.Addre
 		}
 		ch = roundChallenge(e.kv, f, node, r)
 		ch.Deadline = r + f.ProveInterval
+		if c.Deadline != 0 {
+			ch.Deadline = min(ch.Deadline, c.Deadline)
+		}
+		if ch.Deadline <= e.height {
+			return badProof("round %d of %s for file %x closed at height %d", r, node, fileHash, ch.Deadline)
+		}
 		return nil
 	})
 	return ch, err
+}
+
+// Duties implements Ledger.
+func (l *Embedded) Duties(_ context.Context, node keys.Address) ([]Duty, error) {
+	var out []Duty
+	err := l.view(func(e *env, tx *bolt.Tx) error {
+		return scan(tx, sDuty, node[:], func(k, _ []byte) error {
+			fk := k[len(node):]
+			if len(fk) < 1 || int(fk[0]) != len(fk)-1 {
+				return status.Wrap(status.ChainInternalError, ErrMalformed, "duty index key %x", k)
+			}
+			f, fok := e.file(fk[1:])
+			c, cok := e.contract(fk[1:], node)
+			if !fok || !cok || !isOpen(c.State) {
+				return nil
+			}
+			confirmed := c.State == ContractActive || c.StartHeight != 0
+			if (confirmed && c.NextProveHeight > f.ExpiredHeight) || (!confirmed && e.height+1+f.ProveInterval > f.ExpiredHeight) {
+				return nil // nothing left to do before expiry
+			}
+			d := Duty{FileHash: f.FileHash, State: c.State, Confirmed: confirmed, Deadline: c.Deadline,
+				ProveInterval: f.ProveInterval, ExpiredHeight: f.ExpiredHeight, FileBlockNum: f.FileBlockNum,
+				ProveBlockNum: f.ProveBlockNum, Replaces: c.Replaces}
+			if confirmed {
+				d.NextProveHeight = c.NextProveHeight
+			}
+			for _, a := range f.PrimaryNodes {
+				if a != node && !slices.Contains(f.FailedNodes, a) {
+					d.Holders = append(d.Holders, a)
+				}
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	return out, err
 }
 
 // openRound returns the round a proof included at height next may name: the latest round

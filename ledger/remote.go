@@ -190,6 +190,15 @@ func (r *Remote) Challenge(ctx context.Context, fileHash []byte, node keys.Addre
 	return &v.Challenge, nil
 }
 
+// Duties implements Ledger.
+func (r *Remote) Duties(ctx context.Context, node keys.Address) ([]Duty, error) {
+	v, err := call[DutiesReply](ctx, r, OpDutiesRequest, &DutiesRequest{Node: node})
+	if err != nil {
+		return nil, err
+	}
+	return v.Duties, nil
+}
+
 // Header implements Ledger.
 func (r *Remote) Header(ctx context.Context, name string) (*Header, error) {
 	v, err := call[HeaderReply](ctx, r, OpHeaderRequest, &HeaderRequest{Name: name})

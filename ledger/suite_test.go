@@ -249,15 +249,15 @@ func testFileLifecycle(t *testing.T, f *fixture) {
 	if active.State != ContractActive || active.Paid != 80 || active.NextProveHeight != c0+20 || pending.State != ContractPending {
 		t.Fatalf("contracts %+v / %+v", active, pending)
 	}
-	// A missed round: prove the one after.
-	for f.height() < c0+30 {
+	// The next round, proven in the last block of its window (its deadline).
+	for f.height() < c0+29 {
 		f.produce(1)
 	}
-	f.ok(f.fs[0], &SubmitProof{FileHash: sf.FileHash, RoundHeight: c0 + 30, Proof: []byte("proof-3")})
+	f.ok(f.fs[0], &SubmitProof{FileHash: sf.FileHash, RoundHeight: c0 + 20, Proof: []byte("proof-2")})
 	cs, _ = f.api.Contracts(f.ctx(), sf.FileHash)
 	for _, c := range cs {
-		if c.Node == f.fs[0].Address() && (c.Missed != 1 || c.Proofs != 2) {
-			t.Fatalf("missed round not counted: %+v", c)
+		if c.Node == f.fs[0].Address() && (c.Missed != 0 || c.Proofs != 2 || c.Deadline != c0+40 || c.State != ContractActive) {
+			t.Fatalf("second proof not counted: %+v", c)
 		}
 	}
 	// Someone else deletes: refused. The owner deletes: refund of what is unspent.

@@ -80,7 +80,8 @@ type StoreFile struct {
 // DeleteFile removes the sender's file and refunds every contract's unspent balance.
 type DeleteFile struct{ FileHash []byte }
 
-// ConfirmFile is sent by a primary node once it holds the whole file: its contract starts.
+// ConfirmFile is sent by a primary node once it holds the whole file: its contract starts. A
+// recovering node sends it once it has fetched the file; its first round is the confirm height.
 type ConfirmFile struct{ FileHash []byte }
 
 // CloseContract ends Node's contract for FileHash; the sender is the file's owner or Node. The
@@ -97,8 +98,8 @@ type SetWhiteList struct {
 	WhiteList WhiteList
 }
 
-// SubmitProof proves that the sender (a primary node) holds FileHash for the round at
-// RoundHeight.
+// SubmitProof proves that the sender (a primary node, or a recovering node that confirmed) holds
+// FileHash for the round at RoundHeight; Proof is the 128-byte pdp proof of that round.
 type SubmitProof struct {
 	FileHash    []byte
 	RoundHeight uint64

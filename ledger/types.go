@@ -65,6 +65,9 @@ type NodeInfo struct {
 
 	RegisteredHeight uint64
 	UpdatedHeight    uint64
+
+	Failures uint64 // contracts this node failed (missed its proof deadline) (FS; kept across updates)
+	Slashed  uint64 // pledge taken from it for those failures, in total (FS; kept across updates)
 }
 
 // WhiteListRule lets Addr download a file between BaseHeight and ExpireHeight (inclusive; an
@@ -131,14 +134,47 @@ type FileInfo struct {
 	PrimaryNodes   []keys.Address // nodes that store the file, each under a contract
 	CandidateNodes []keys.Address // nodes that may take over in recovery
 	BlocksRoot     []byte
+
+	// RecoveringNodes are nodes assigned to recover a copy lost by a failed holder, each under a
+	// ContractRecovering contract; on its first valid proof a node moves to PrimaryNodes in the
+	// failed holder's place.
+	RecoveringNodes []keys.Address
+	// FailedNodes are holders that missed a proof deadline (slashed, contract ContractFailed) and
+	// recovering nodes that did not deliver in time (contract ended, EndRecoveryTimeout). None of
+	// them is paid for or assigned this file again.
+	FailedNodes []keys.Address
 }
 
-// Contract states.
+// Contract states. ContractStateName names them.
 const (
 	ContractPending uint8 = 0 // made at upload, waiting for the node's ConfirmFile
 	ContractActive  uint8 = 1 // confirmed: the node owes proofs and is paid per proof
 	ContractEnded   uint8 = 2 // see EndReason
+	// ContractFailed: the node let its proof deadline pass; it was slashed, is never paid for the
+	// file again, and its client balance moved to a recovery contract (or back to the owner).
+	ContractFailed uint8 = 3
+	// ContractRecovering: the node was assigned to replace a failed holder. It fetches the file
+	// from the remaining holders, sends ConfirmFile, and becomes active (and a primary node) with
+	// its first valid proof, which must land by Deadline.
+	ContractRecovering uint8 = 4
 )
+
+// ContractStateName returns the state's name as the CLI and the control API show it.
+func ContractStateName(s uint8) string {
+	switch s {
+	case ContractPending:
+		return "pending"
+	case ContractActive:
+		return "active"
+	case ContractEnded:
+		return "ended"
+	case ContractFailed:
+		return "failed"
+	case ContractRecovering:
+		return "recovering"
+	}
+	return "unknown"
+}
 
 // Reasons a contract ended.
 const (
@@ -147,6 +183,9 @@ const (
 	EndExpired     uint8 = 2 // a proof round fell after the file's ExpiredHeight
 	EndClosedOwner uint8 = 3 // the owner closed it
 	EndClosedNode  uint8 = 4 // the node closed it
+	// EndRecoveryTimeout: a recovering node did not land its first valid proof by its deadline;
+	// the recovery moved to another node.
+	EndRecoveryTimeout uint8 = 5
 )
 
 // Contract is one node's storage contract for one file (seed 004): a client balance drawn down
@@ -167,7 +206,17 @@ type Contract struct {
 	NextProveHeight uint64 // the round height of the next proof due
 	Proofs          uint64 // accepted proofs
 	Missed          uint64 // rounds that passed without a proof
-	EndHeight       uint64
+	EndHeight       uint64 // when the contract ended or failed
+
+	// Deadline is the height of the last block that may carry the proof that keeps the contract
+	// alive (the next round's close, after Params.ProofGraceRounds; for a recovering contract, the
+	// end of its recovery window). At the end of that block a contract still owing it fails (or,
+	// recovering, times out). 0 = nothing owed that can fail it (pending, ended, or no round left
+	// before the file's expiry).
+	Deadline uint64
+	Replaces keys.Address // recovering: the failed holder this node replaces
+	Bounty   uint64       // recovering: the failed holder's slashed pledge, paid with the first valid proof
+	Slashed  uint64       // failed: what the failure took from this node's pledge
 }
 
 // ProofRecord is one accepted proof in a file's history.

@@ -53,7 +53,13 @@ func TestProofVerifier(t *testing.T) {
 	if len(ps) != 1 || !ps[0].Verified {
 		t.Fatalf("proofs %+v", ps)
 	}
-	// The file expires before round c0+30: that round cannot be proven.
+	// Round c0+20 is proven on time; the file expires before round c0+30: that round is not owed
+	// (no deadline, no slashing) and cannot be proven.
+	f.until(c0 + 20)
+	f.ok(f.fs[0], &SubmitProof{FileHash: sf.FileHash, RoundHeight: c0 + 20, Proof: []byte("good")})
+	if cs, _ := f.api.Contracts(f.ctx(), sf.FileHash); cs[0].Deadline != 0 || cs[0].NextProveHeight != c0+30 {
+		t.Fatalf("contract after its last owed round %+v", cs[0])
+	}
 	for f.height() < c0+30 {
 		f.produce(1)
 	}
