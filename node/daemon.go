@@ -52,6 +52,8 @@ type Options struct {
 	// APIAddr is where the control API listens (default 127.0.0.1:0: loopback, any free port).
 	APIAddr   string
 	NetworkID uint32 // default wire.DefaultConfig().NetworkID
+	// KeepaliveInterval and KeepaliveTimeout override the host's defaults (5 s / 20 s) when set.
+	KeepaliveInterval, KeepaliveTimeout time.Duration
 	// ReconnectInterval is how often unconnected Peers are dialed again (default 5 s).
 	ReconnectInterval time.Duration
 	Logger            *slog.Logger
@@ -118,10 +120,11 @@ func Open(opts Options) (n *Node, err error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	n = &Node{opts: opts, log: opts.Logger, events: newEventBus(), started: time.Now().UTC()}
+	nd := &Node{opts: opts, log: opts.Logger, events: newEventBus(), started: time.Now().UTC()}
+	n = nd
 	defer func() {
-		if err != nil {
-			n.Close()
+		if err != nil { // a return statement has set n to nil: close what was started via nd
+			nd.Close()
 			n = nil
 		}
 	}()
@@ -156,7 +159,8 @@ func (n *Node) startHost() error {
 	if n.opts.NetworkID != 0 {
 		wc.NetworkID = n.opts.NetworkID
 	}
-	cfg := Config{Key: n.key, Wire: wc, Listen: n.opts.Listen, Advertise: n.opts.Advertise, Logger: n.log}
+	cfg := Config{Key: n.key, Wire: wc, Listen: n.opts.Listen, Advertise: n.opts.Advertise, Logger: n.log,
+		KeepaliveInterval: n.opts.KeepaliveInterval, KeepaliveTimeout: n.opts.KeepaliveTimeout}
 	if n.opts.Host != nil {
 		n.opts.Host(&cfg)
 	}

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"dsp/node"
 	"dsp/status"
@@ -25,6 +26,8 @@ var (
 	nodeMetrics   string
 	nodeAPI       string
 	nodeNetwork   uint32
+	nodeKeepalive time.Duration
+	nodeKATimeout time.Duration
 	nodeLogLevel  string
 	nodeLogFormat string
 )
@@ -56,6 +59,8 @@ unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.`,
 	f.StringVar(&nodeMetrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics")
 	f.StringVar(&nodeAPI, "api", "127.0.0.1:4100", "control API address (HTTP+JSON under /api/v1)")
 	f.Uint32Var(&nodeNetwork, "network-id", 1, "network id; frames of other networks are dropped")
+	f.DurationVar(&nodeKeepalive, "keepalive", 5*time.Second, "keepalive interval per peer")
+	f.DurationVar(&nodeKATimeout, "keepalive-timeout", 20*time.Second, "close a connection silent this long")
 	f.StringVar(&nodeLogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&nodeLogFormat, "log-format", "text", "text or json")
 	root.AddCommand(c)
@@ -100,7 +105,7 @@ func runNode(cmd *cobra.Command, _ []string) error {
 	n, err := node.Open(node.Options{
 		DataDir: flagData, Listen: splitList(nodeListen), Advertise: nodeAdvertise, Roles: splitList(nodeRoles),
 		Peers: splitList(nodePeers), MetricsAddr: nodeMetrics, APIAddr: nodeAPI,
-		NetworkID: nodeNetwork, Logger: log,
+		NetworkID: nodeNetwork, Logger: log, KeepaliveInterval: nodeKeepalive, KeepaliveTimeout: nodeKATimeout,
 	})
 	if err != nil {
 		if errors.Is(err, node.ErrBadConfig) || errors.Is(err, node.ErrBadURL) || errors.Is(err, node.ErrUnknownScheme) {

@@ -51,7 +51,7 @@ func TestNodeRunsAndStopsOnSIGTERM(t *testing.T) {
 	go func() {
 		out, errOut, code := runCLI(t, "node", "--data", dir, "--listen", "kcp://127.0.0.1:0",
 			"--api", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--roles", "fs,scan",
-			"--peers", peer.Host().Addrs()[0], "--log-format", "json")
+			"--peers", peer.Host().Addrs()[0], "--log-format", "json", "--keepalive", "100ms", "--keepalive-timeout", "5s")
 		done <- result{out, errOut, code}
 	}()
 	var c *client.HTTP
@@ -98,6 +98,7 @@ func TestNodeRejectsBadFlags(t *testing.T) {
 		{"node", "--data", t.TempDir(), "--roles", "miner", "--api", "127.0.0.1:0"},
 		{"node", "--data", t.TempDir(), "--peers", "127.0.0.1:9", "--api", "127.0.0.1:0"},
 		{"node", "--data", t.TempDir(), "--log-level", "loud"},
+		{"node", "--data", t.TempDir(), "--keepalive", "10s", "--keepalive-timeout", "5s", "--api", "127.0.0.1:0"},
 	} {
 		_, errOut, code := runCLI(t, args...)
 		if code != 2 {
