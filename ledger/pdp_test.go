@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -143,4 +145,69 @@ func TestProveParamRefused(t *testing.T) {
 	many := f.storeFile(f.alice, "many", 1000, f.fs[0])
 	many.FileBlockNum, many.ProveBlockNum = 10000, pdp.MaxChallenged+1
 	f.refused(f.alice, many, status.InvalidParams, ErrMalformed)
+}
+
+// TestBlockProofWork: a block's PDP work is bounded by Params.MaxBlockProofWork. The producer
+// leaves proofs beyond the budget for the next block, in order; a follower refuses a block over
+// its budget and changes nothing.
+func TestBlockProofWork(t *testing.T) {
+	f := newFixture(t, embeddedAPI)
+	f.registerFS()
+	sf := f.storeFile(f.alice, "work", 1000, f.fs[0], f.fs[1])
+	f.ok(f.alice, sf)
+	c0 := f.ok(f.fs[0], &ConfirmFile{FileHash: sf.FileHash}).Height
+	f.ok(f.fs[1], &ConfirmFile{FileHash: sf.FileHash}) // its round is c0+11
+	fl := follower(t, f.g)
+	sync := func() {
+		for h := fl.mustHeight(t) + 1; h <= f.height(); h++ {
+			b, _ := f.l.Block(f.ctx(), h)
+			if err := fl.ApplyBlock(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.until(c0 + 11)
+	sync()
+	for _, k := range f.fs[:2] {
+		ch := f.challenge(sf.FileHash, k)
+		if _, err := f.api.Submit(f.ctx(), f.tx(k, &SubmitProof{FileHash: sf.FileHash, RoundHeight: ch.RoundHeight, Proof: []byte("proof")})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := f.l.ProduceBlock() // default budget: both proofs
+	if err != nil || len(b.Txs) != 2 {
+		t.Fatalf("block of %d txs: %v", len(b.Txs), err)
+	}
+	fl.params.MaxBlockProofWork = ProofWork(4) // one proof of 4 blocks
+	before, _ := fl.StateRoot(f.ctx())
+	if err := fl.ApplyBlock(b); !errors.Is(err, ErrBadBlock) || status.CodeOf(err, 0) != status.ChainUnknownBlock.Num() {
+		t.Fatalf("block over the budget: %v", err)
+	}
+	if after, _ := fl.StateRoot(f.ctx()); after != before || fl.mustHeight(t) != f.height()-1 {
+		t.Fatal("a refused block changed the follower")
+	}
+	// The producer under the same budget splits them over two blocks.
+	f.l.params.MaxBlockProofWork = ProofWork(4)
+	f.until(c0 + 21)
+	for _, k := range f.fs[:2] {
+		ch := f.challenge(sf.FileHash, k)
+		if _, err := f.api.Submit(f.ctx(), f.tx(k, &SubmitProof{FileHash: sf.FileHash, RoundHeight: ch.RoundHeight, Proof: []byte("proof")})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []int{1, 1, 0} {
+		b, err := f.l.ProduceBlock()
+		if err != nil || len(b.Txs) != want {
+			t.Fatalf("block of %d txs, want %d: %v", len(b.Txs), want, err)
+		}
+	}
+}
+
+func (l *Embedded) mustHeight(t *testing.T) uint64 {
+	t.Helper()
+	h, err := l.Height(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
