@@ -15,7 +15,9 @@ type Component interface {
 	Startup(h *Host)
 	// Receive is called for each authenticated message whose opcode lies in the component's
 	// ranges, in arrival order per peer (FIFO). It must not block for long: a slow Receive delays
-	// that peer's later messages (start a goroutine for long work). If the message is a request
+	// that peer's later messages, and once Config.InboxSize messages wait, the peer's replies too,
+	// so a Receive that waits on a request to the same peer can then wait forever. Start a
+	// goroutine for long work. If the message is a request
 	// (in.IsRequest), reply with in.Reply; returning an error instead sends the peer an ErrorReply
 	// carrying the error's spec status code. Returning nil for a need_ack message acknowledges it.
 	Receive(in *Incoming) error

@@ -41,7 +41,8 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// RequestTimeout bounds a request whose context has no deadline (default 30 s).
 	RequestTimeout time.Duration
-	// InboxSize is how many received messages per peer may wait for their component (default 64).
+	// InboxSize is how many received messages per peer may wait for their component (default
+	// 256). When it is full, reading from that peer waits for the component, replies included.
 	InboxSize int
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -81,7 +82,7 @@ func (c *Config) fill() error {
 		return fmt.Errorf("%w: keepalive timeout %v must exceed the interval %v", ErrBadConfig, c.KeepaliveTimeout, c.KeepaliveInterval)
 	}
 	if c.InboxSize <= 0 {
-		c.InboxSize = 64
+		c.InboxSize = 256
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
