@@ -25,7 +25,8 @@ const (
 //     dir/GenesisFile so other nodes can join it.
 //
 // The ledger produces blocks (every Params.BlockIntervalMs) when self is the genesis' producer
-// and only follows (ApplyBlock, SyncFrom) otherwise. v may be nil (proofs recorded unchecked).
+// and only follows (ApplyBlock, SyncFrom) otherwise. v may be nil: proofs are verified with
+// PDPVerifier (pdp.VerifyRound).
 func OpenDir(dir, genesisFile string, self keys.Signer, v ProofVerifier) (*Embedded, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, status.Wrap(status.NoDb, err, "ledger dir")
