@@ -3,9 +3,14 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"dsp/keys"
 	"dsp/wire"
 )
 
@@ -72,6 +77,51 @@ func FuzzLiveConn(f *testing.F) {
 		defer cancel()
 		if _, err := p.Request(rctx, opEcho, &echoMsg{Text: "alive"}); err != nil {
 			t.Fatalf("connection stopped serving after fuzz input: %v", err)
+		}
+	})
+}
+
+// FuzzParsePeerURL: any string is either rejected or splits into a pin and a URL that SplitURL
+// accepts; a pinned account prints back as it was written.
+func FuzzParsePeerURL(f *testing.F) {
+	f.Add("kcp://127.0.0.1:4001")
+	f.Add("AUrpEHLpaR5KPFV8Ew2tNd8tzs4538NqMQ@kcp://127.0.0.1:4001")
+	f.Add("@kcp://x")
+	f.Add("a@b@kcp://x:1")
+	f.Add("mem://a@b")
+	f.Fuzz(func(t *testing.T, s string) {
+		pin, url, err := ParsePeerURL(s)
+		if err != nil {
+			return
+		}
+		if _, _, err := SplitURL(url); err != nil {
+			t.Fatalf("ParsePeerURL(%q) gave url %q that SplitURL rejects: %v", s, url, err)
+		}
+		if pin != (keys.Address{}) && pin.String()+"@"+url != s {
+			t.Fatalf("ParsePeerURL(%q) = %s @ %q", s, pin, url)
+		}
+	})
+}
+
+// FuzzLoadKey: a node.key file with any content loads a key or fails with an error, never panics,
+// and a loaded key's address matches the file's address field when there is one.
+func FuzzLoadKey(f *testing.F) {
+	k, _ := keys.Generate(keys.SHA512withEdDSA)
+	f.Add([]byte(`{"scheme":"SHA512withEdDSA","private":"` + hex.EncodeToString(k.PrivateBytes()) + `","address":"` + k.Address().String() + `"}`))
+	f.Add([]byte(`{"scheme":"p256","private":"00"}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(t.TempDir(), KeyFile)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k, err := LoadOrCreateKey(path)
+		if err != nil {
+			return
+		}
+		var kf keyFile
+		if json.Unmarshal(b, &kf) == nil && kf.Address != "" && kf.Address != k.Address().String() {
+			t.Fatalf("loaded %s from a file naming %s", k.Address(), kf.Address)
 		}
 	})
 }
