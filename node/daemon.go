@@ -302,7 +302,7 @@ type keyFile struct {
 }
 
 // LoadOrCreateKey reads the node key at path, or creates an Ed25519 key there (mode 0600,
-// written atomically) if the file does not exist.
+// written atomically) if the file does not exist. A key file other users may read is refused.
 func LoadOrCreateKey(path string) (*keys.KeyPair, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -318,6 +318,9 @@ func LoadOrCreateKey(path string) (*keys.KeyPair, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read node key: %w", err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%w: node key %s is open to other users (mode %04o); chmod 600 it", ErrBadConfig, path, fi.Mode().Perm())
 	}
 	var kf keyFile
 	if err := json.Unmarshal(b, &kf); err != nil {

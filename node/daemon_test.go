@@ -130,3 +130,19 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyFileOpenToOthersRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), KeyFile)
+	k, err := LoadOrCreateKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := LoadOrCreateKey(path)
+	if err != nil || k2.Address() != k.Address() {
+		t.Fatalf("reload: %v", err)
+	}
+	os.Chmod(path, 0o644)
+	if _, err := LoadOrCreateKey(path); !errors.Is(err, ErrBadConfig) {
+		t.Fatalf("world-readable key: %v, want ErrBadConfig", err)
+	}
+}
