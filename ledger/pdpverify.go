@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -141,6 +142,9 @@ func (l *Embedded) preverify(ps []*poolTx) {
 	type job struct {
 		ch    *ProofChallenge
 		proof []byte
+	}
+	if !slices.ContainsFunc(ps, func(p *poolTx) bool { _, ok := p.payload.(*SubmitProof); return ok }) {
+		return
 	}
 	var jobs []job
 	_ = l.db.View(func(tx *bolt.Tx) error {
