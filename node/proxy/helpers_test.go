@@ -213,6 +213,9 @@ func privateNode(t testing.TB, key keys.Signer, purl string, reply int, ccfg Cli
 	if ccfg.KeepaliveInterval == 0 {
 		ccfg.KeepaliveInterval = 200 * time.Millisecond
 	}
+	if ccfg.KeepaliveTimeout == 0 {
+		ccfg.KeepaliveTimeout = 5 * time.Second // generous: -race on 2 shared cores
+	}
 	if ccfg.RetryInterval == 0 {
 		ccfg.RetryInterval = 100 * time.Millisecond
 	}
