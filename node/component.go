@@ -24,7 +24,8 @@ type Component interface {
 	// Cleanup is called once by Host.Close, after every peer has disconnected.
 	Cleanup(h *Host)
 	// PeerConnect is called when a peer's connection is authenticated and registered (once per
-	// connection).
+	// connection). It may send requests to the peer; Receive is not called for the peer's
+	// messages before PeerConnect has returned.
 	PeerConnect(p *Peer)
 	// PeerDisconnect is called once when that connection is gone. Pending requests to the peer
 	// have already failed with ErrPeerClosed.

@@ -108,12 +108,16 @@ func (p *Peer) start() {
 		p.closeWith(ErrHostClosed)
 		return
 	}
+	// The reader runs before PeerConnect, so a component may make requests from PeerConnect;
+	// component messages wait until PeerConnect has returned.
+	ready := make(chan struct{})
 	h.wg.Add(5)
 	go func() { defer h.wg.Done(); p.readLoop(p.ctrl, true) }()
-	go func() { defer h.wg.Done(); p.dispatchLoop(p.inbox) }()
-	go func() { defer h.wg.Done(); p.dispatchLoop(p.hostInbox) }()
+	go func() { defer h.wg.Done(); p.dispatchLoop(p.inbox, ready) }()
+	go func() { defer h.wg.Done(); p.dispatchLoop(p.hostInbox, nil) }()
 	go func() { defer h.wg.Done(); p.keepaliveLoop() }()
 	go func() { defer h.wg.Done(); p.acceptStreams() }()
+	defer close(ready)
 	p.evMu.Lock()
 	defer p.evMu.Unlock()
 	if p.isClosed() {
@@ -157,7 +161,8 @@ func (p *Peer) closeWith(cause error) {
 	})
 }
 
-// finish tells the components, if PeerConnect was called, in a goroutine of its own (so a component may close a peer from inside a callback).
+// finish tells the components, if PeerConnect was called, in a goroutine of its own (so a
+// component may close a peer from inside a callback).
 func (p *Peer) finish() {
 	h := p.h
 	h.wg.Add(1)
@@ -472,8 +477,15 @@ func (p *Peer) complete(in *Incoming) {
 	ch <- in
 }
 
-// dispatchLoop runs q's messages in order.
-func (p *Peer) dispatchLoop(q chan *Incoming) {
+// dispatchLoop runs q's messages in order, once ready (if not nil) is closed.
+func (p *Peer) dispatchLoop(q chan *Incoming, ready <-chan struct{}) {
+	if ready != nil {
+		select {
+		case <-ready:
+		case <-p.closed:
+			return
+		}
+	}
 	for {
 		select {
 		case in := <-q:
