@@ -1,10 +1,13 @@
 package fs
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"dsp/wire"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Opcodes of the fs service (range 1100-1199). docs/protocol.md, "FS messages", lists them.
@@ -151,19 +154,32 @@ func init() {
 	wire.Register(OpBlockRequest, "FsBlockRequest", func() any { return new(BlockRequest) })
 }
 
-// encodeFrame returns the bulk stream payload of v: its opcode (u32, big-endian) and msgpack.
+// encodeFrame returns the bulk stream payload of v: its opcode (u32, big-endian) and its msgpack
+// encoding as wire.EncodePayload makes it (structs as arrays, compact ints), written into one
+// buffer sized for the blocks it carries.
 func encodeFrame(v any) ([]byte, error) {
 	op, ok := wire.OpcodeOf(v)
 	if !ok {
 		return nil, fmt.Errorf("fs: %T is not a registered payload", v)
 	}
-	body, err := wire.EncodePayload(v)
-	if err != nil {
+	size := 256
+	if fl, ok := v.(*BlockFlights); ok {
+		for _, b := range fl.Blocks {
+			size += len(b.Data) + len(b.Tag) + 64
+		}
+	}
+	buf := bytes.NewBuffer(make([]byte, 4, size))
+	binary.BigEndian.PutUint32(buf.Bytes(), uint32(op))
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(buf)
+	enc.UseArrayEncodedStructs(true)
+	enc.UseCompactInts(true)
+	enc.SetSortMapKeys(true)
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("fs: encode %T: %w", v, err)
 	}
-	out := make([]byte, 4, 4+len(body))
-	binary.BigEndian.PutUint32(out, uint32(op))
-	return append(out, body...), nil
+	return buf.Bytes(), nil
 }
 
 // DecodeFrame decodes one bulk stream payload into its registered fs message (*File,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"dsp/keys"
@@ -53,7 +54,7 @@ func (s *Service) receiveUpload(st *node.Stream) {
 	if err := c.send(ack); err != nil {
 		return
 	}
-	sess := &upSession{s: s, c: c, ask: ask, rs: rs, root: root}
+	sess := &upSession{s: s, c: c, ask: ask, rs: rs, root: root, held: len(rs.held)}
 	if err := sess.receive(ctx); err != nil {
 		sess.fail(err)
 		return
@@ -117,15 +118,23 @@ type upSession struct {
 	ask    *File
 	rs     *receiveState
 	root   store.Hash
+
+	mu     sync.Mutex // guards blocks and bytes, written by the writer
 	blocks int
 	bytes  uint64
+	held   int // blocks held when the last Progress was built
 }
 
+// progress reports what the node holds: the blocks held when the session began plus those
+// stored since.
 func (u *upSession) progress(done bool, tx []byte) error {
+	u.mu.Lock()
+	held, bytes := u.held+u.blocks, u.bytes
+	u.mu.Unlock()
 	return u.c.send(&Progress{ID: u.ask.SessionID, Hash: u.ask.Hash, Operation: int32(OpUploadStatus),
 		Sender: u.s.cfg.Key.Public().Address().String(), Done: done, TxHash: tx,
-		Infos: []ProgressInfo{{NodeAddr: u.s.cfg.Key.Public().Address().String(), Held: uint64(len(u.rs.held)),
-			Total: u.ask.TotalBlockCount, Bytes: u.bytes}}})
+		Infos: []ProgressInfo{{NodeAddr: u.s.cfg.Key.Public().Address().String(), Held: uint64(held),
+			Total: u.ask.TotalBlockCount, Bytes: bytes}}})
 }
 
 // fail reports err to the uploader as a Progress with its code.
@@ -135,9 +144,30 @@ func (u *upSession) fail(err error) {
 		Sender: u.s.cfg.Key.Public().Address().String(), Code: status.CodeOf(err, status.TaskFsPutBlockFailed.Num()), Msg: err.Error()})
 }
 
-// receive stores flights until every block of the file is held.
+// receive stores flights until every block of the file is held. Blocks are checked as they are
+// read and written by a second goroutine, in batches of whatever has arrived meanwhile (up to
+// writeBatch bytes a transaction), so the network and the disk work at once.
 func (u *upSession) receive(ctx context.Context) error {
-	last := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []store.Block, 8)
+	werr := make(chan error, 1)
+	go func() { werr <- u.write(ctx, batches) }()
+	err := u.read(ctx, batches)
+	close(batches)
+	if err != nil {
+		cancel()
+		<-werr
+		return err
+	}
+	return <-werr
+}
+
+// writeBatch bounds the block bytes of one store transaction of an upload session.
+const writeBatch = 8 << 20
+
+// read checks the flights as they arrive and hands their blocks to write.
+func (u *upSession) read(ctx context.Context, batches chan<- []store.Block) error {
 	for !u.rs.complete() {
 		v, err := u.c.recv(u.s.cfg.SessionTimeout)
 		if err != nil {
@@ -162,25 +192,62 @@ func (u *upSession) receive(ctx context.Context) error {
 			}
 			batch = append(batch, b)
 		}
-		if err := u.s.cfg.Store.PutBlocks(ctx, batch); err != nil {
-			return err
-		}
-		for _, b := range batch {
-			u.bytes += uint64(len(b.Data))
-		}
-		u.blocks += len(batch)
-		u.s.received.Add(uint64(len(batch)))
-		if f := u.s.cfg.Faults.Stored; f != nil {
-			f(u.root, u.blocks)
-		}
-		if u.blocks-last >= u.s.cfg.ProgressEvery && !u.rs.complete() {
-			last = u.blocks
-			if err := u.progress(false, nil); err != nil {
-				return err
-			}
+		select {
+		case batches <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// write stores the batches, merging those waiting, and reports progress.
+func (u *upSession) write(ctx context.Context, batches <-chan []store.Block) error {
+	last, failed := 0, error(nil)
+	for b := range batches {
+		n := 0
+		for _, x := range b {
+			n += len(x.Data)
+		}
+	merge:
+		for n < writeBatch {
+			select {
+			case more, ok := <-batches:
+				if !ok {
+					break merge
+				}
+				b = append(b, more...)
+				for _, x := range more {
+					n += len(x.Data)
+				}
+			default:
+				break merge
+			}
+		}
+		if failed != nil {
+			continue
+		}
+		if err := u.s.cfg.Store.PutBlocks(ctx, b); err != nil {
+			failed = err
+			continue
+		}
+		u.mu.Lock()
+		u.bytes += uint64(n)
+		u.blocks += len(b)
+		blocks := u.blocks
+		u.mu.Unlock()
+		u.s.received.Add(uint64(len(b)))
+		if f := u.s.cfg.Faults.Stored; f != nil {
+			f(u.root, blocks)
+		}
+		if blocks-last >= u.s.cfg.ProgressEvery {
+			last = blocks
+			if err := u.progress(false, nil); err != nil {
+				failed = err
+			}
+		}
+	}
+	return failed
 }
 
 // finish validates the complete file, marks it stored for the ledger, confirms it (primary

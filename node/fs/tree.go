@@ -138,8 +138,8 @@ func (r *receiveState) breakpoint() *Breakpoint {
 	return bp
 }
 
-// accept checks that b is an expected block of the file (hash, and for a link block its level)
-// and returns what PutBlocks needs. Children of a link block become expected once it is stored
+// accept checks that b is an expected block of the file (for a link block also its hash and
+// level; a data block's hash is checked when it is stored) and returns what PutBlocks needs. Children of a link block become expected once it is stored
 // (see learn).
 func (r *receiveState) accept(b *Block) (store.Block, int, error) {
 	if len(b.Hash) != store.HashSize {
@@ -153,10 +153,12 @@ func (r *receiveState) accept(b *Block) (store.Block, int, error) {
 		}
 		return store.Block{}, 0, fmt.Errorf("block %s: %w %s", h, ErrNotInFile, r.root)
 	}
-	if store.Sum(b.Data) != h {
-		return store.Block{}, 0, fmt.Errorf("block %s: %w", h, store.ErrHashMismatch)
-	}
 	if level != 0 {
+		// A link block is decoded before it is stored, so it is checked here; a data block is
+		// checked by PutBlocks.
+		if store.Sum(b.Data) != h {
+			return store.Block{}, 0, fmt.Errorf("block %s: %w", h, store.ErrHashMismatch)
+		}
 		l, err := store.DecodeLink(b.Data)
 		if err != nil {
 			return store.Block{}, 0, fmt.Errorf("block %s: %w", h, err)

@@ -69,7 +69,10 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 		if err := sc.AddPeer(id, nil); err != nil {
 			continue
 		}
-		p := &fetchPeer{id: id, d: d, gone: make(chan struct{})}
+		p := &fetchPeer{id: id, d: d, gone: make(chan struct{}), wake: make(chan struct{}, 1)}
+		f.mu.Lock()
+		f.peers = append(f.peers, p)
+		f.mu.Unlock()
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
@@ -110,12 +113,14 @@ type fetcher struct {
 	mu       sync.Mutex
 	lastPub  time.Time
 	received uint64
+	peers    []*fetchPeer
 }
 
 type fetchPeer struct {
 	id   string
 	d    *fs.DownloadConn
 	gone chan struct{}
+	wake chan struct{} // a block arrived somewhere: the window may have room
 
 	mu    sync.Mutex
 	queue []asked // requested, in order
@@ -130,6 +135,15 @@ func (f *fetcher) wake() {
 	select {
 	case f.kick <- struct{}{}:
 	default:
+	}
+	f.mu.Lock()
+	ps := f.peers
+	f.mu.Unlock()
+	for _, p := range ps {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -160,7 +174,7 @@ func (f *fetcher) wait(ctx context.Context) error {
 // offers them to the other holders (straggler re-request) and takes whichever copy comes first; a
 // holder that is really gone is caught by its connection's keepalive (PeerGone).
 func (f *fetcher) request(ctx context.Context, p *fetchPeer) {
-	tick := time.NewTicker(20 * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		bs := f.sc.Next(p.id, requestBatch)
@@ -186,6 +200,7 @@ func (f *fetcher) request(ctx context.Context, p *fetchPeer) {
 			return
 		case <-p.gone:
 			return
+		case <-p.wake:
 		case <-tick.C:
 		}
 	}

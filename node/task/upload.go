@@ -264,6 +264,10 @@ func (m *Manager) transfer(ctx context.Context, t *task, root store.Hash, info *
 		if err != nil {
 			return status.Wrap(status.TaskGetAllBlockError, err, "upload %s", root)
 		}
+		res, err = m.retryStale(ctx, root, peers, res, opts)
+		if err != nil {
+			return err
+		}
 		var errs []error
 		for _, r := range res {
 			if r.Err != nil {
@@ -386,4 +390,40 @@ func (m *Manager) pdpPublicKey() ([]byte, error) {
 		}
 	})
 	return m.pdpPub, m.pdpErr
+}
+
+// retryStale runs the upload again, once, to the nodes whose session failed at once because the
+// connection was an old one that was closing (a node that restarted): it waits for that
+// connection to go and dials afresh.
+func (m *Manager) retryStale(ctx context.Context, root store.Hash, peers []*node.Peer, res []fs.NodeProgress, opts fs.UploadOptions) ([]fs.NodeProgress, error) {
+	var again []*node.Peer
+	var at []int
+	for i, r := range res {
+		if r.Err == nil || r.Sent > 0 || status.CodeOf(r.Err, 0) != 0 && !errors.Is(r.Err, node.ErrPeerClosed) {
+			continue // refused by the node, or failed after sending: a real failure
+		}
+		select {
+		case <-peers[i].Closed():
+		case <-time.After(2 * time.Second):
+			continue // the connection is alive: the failure was not a stale connection
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		p, err := m.connectFS(ctx, r.Node)
+		if err != nil {
+			return nil, err
+		}
+		again, at = append(again, p), append(at, i)
+	}
+	if len(again) == 0 {
+		return res, nil
+	}
+	res2, err := fs.Upload(ctx, m.cfg.Host, m.cfg.Store, root, again, opts)
+	if err != nil {
+		return nil, status.Wrap(status.TaskGetAllBlockError, err, "upload %s", root)
+	}
+	for j, i := range at {
+		res[i] = res2[j]
+	}
+	return res, nil
 }

@@ -1,0 +1,269 @@
+package task
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dsp/ledger"
+	"dsp/node"
+	"dsp/node/fs"
+	"dsp/store"
+
+	"github.com/xtaci/smux"
+)
+
+// benchBytes is the file of BenchmarkTransfer: 1 GiB, or DSP_BENCH_MB MiB.
+func benchBytes() int64 {
+	if v, err := strconv.Atoi(os.Getenv("DSP_BENCH_MB")); err == nil && v > 0 {
+		return int64(v) << 20
+	}
+	return 1 << 30
+}
+
+// pattern yields n pseudo-random bytes.
+type pattern struct {
+	rng  *rand.ChaCha8
+	left int64
+}
+
+func (p *pattern) Read(b []byte) (int, error) {
+	if p.left == 0 {
+		return 0, io.EOF
+	}
+	b = b[:min(int64(len(b)), p.left)]
+	p.rng.Read(b)
+	p.left -= int64(len(b))
+	return len(b), nil
+}
+
+// peakMem samples the process while a phase runs: resident set (VmRSS) and Go-managed memory.
+type peakMem struct {
+	stop       chan struct{}
+	wg         sync.WaitGroup
+	rss, gomem atomic.Uint64
+}
+
+func startPeak() *peakMem {
+	p := &peakMem{stop: make(chan struct{})}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > p.gomem.Load() {
+				p.gomem.Store(v)
+			}
+			if v := vmRSS(); v > p.rss.Load() {
+				p.rss.Store(v)
+			}
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func (p *peakMem) done() (rssMB, goMB float64) {
+	close(p.stop)
+	p.wg.Wait()
+	return float64(p.rss.Load()) / (1 << 20), float64(p.gomem.Load()) / (1 << 20)
+}
+
+func vmRSS() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// rawKCP measures raw kcp-go + smux throughput on loopback (the node package's baseline).
+func rawKCP(b *testing.B, n int64) time.Duration {
+	tr := node.NewKCP(node.DefaultKCPConfig())
+	l, err := tr.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	_, addr, _ := node.SplitURL(l.URL())
+	accepted := make(chan io.ReadWriteCloser, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+	}()
+	cc, err := tr.Dial(context.Background(), addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cc.Close()
+	cs, _ := smux.Client(cc, node.DefaultMuxConfig())
+	defer cs.Close()
+	st, err := cs.OpenStream()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.Write([]byte{1})
+	sc, ok := <-accepted
+	if !ok {
+		b.Fatal("accept failed")
+	}
+	defer sc.Close()
+	ss, _ := smux.Server(sc, node.DefaultMuxConfig())
+	defer ss.Close()
+	rs, err := ss.AcceptStream()
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.ReadFull(rs, make([]byte, 1))
+	start := time.Now()
+	errc := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 256<<10)
+		for sent := int64(0); sent < n; {
+			k, err := st.Write(buf[:min(int64(len(buf)), n-sent)])
+			if err != nil {
+				errc <- err
+				return
+			}
+			sent += int64(k)
+		}
+		errc <- nil
+	}()
+	if _, err := io.CopyN(io.Discard, rs, n); err != nil {
+		b.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// BenchmarkTransfer moves one file (1 GiB; DSP_BENCH_MB overrides) over loopback KCP, in one run:
+// raw kcp-go + smux (the baseline), an upload to 1 FS node, an upload to 2 more at once, a
+// download from 1 holder and one from all 3. It reports each throughput, its ratio to the raw
+// baseline (x-raw), 3-holder vs 1-holder download (x-1holder), and the process's peak RSS and Go
+// memory during each phase (client, FS nodes and ledger share the process, so each is bounded
+// by the number reported). Run with -benchtime=1x.
+func BenchmarkTransfer(b *testing.B) {
+	n := benchBytes()
+	for i := 0; i < b.N; i++ {
+		benchTransferOnce(b, n)
+	}
+}
+
+func benchTransferOnce(b *testing.B, n int64) {
+	b.StopTimer()
+	w := newWorld(b, kcpNet(node.NewKCP(node.DefaultKCPConfig())), 3)
+	alice := w.newClient("alice", nil)
+	ctx := ctxT(b, 30*time.Minute)
+	fi, err := alice.store.AddFile(ctx, &pattern{rng: rand.NewChaCha8([32]byte{1}), left: n}, store.AddOptions{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub, err := alice.m.pdpPublicKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, _ := w.led.Height(ctx)
+	sf := &ledger.StoreFile{FileHash: fi.FileHash[:], BlocksRoot: fi.BlocksRoot[:], FileBlockNum: fi.Blocks, FileBlockSize: store.BlockSize,
+		ProveBlockNum: 16, FileProveParam: pub, Option: ledger.UploadOption{FileSize: fi.Size, ProveInterval: 100,
+			ExpiredHeight: h + 100000, Privilege: ledger.PrivilegePublic, CopyNum: 2}}
+	var peers []*node.Peer
+	for _, f := range w.fs {
+		sf.PrimaryNodes = append(sf.PrimaryNodes, f.key.Address())
+		p, err := alice.host.Connect(ctx, f.key.Address().String()+"@"+f.url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		peers = append(peers, p)
+	}
+	if _, err := ledger.Send(ctx, w.led, alice.key, 0, sf); err != nil {
+		b.Fatal(err)
+	}
+	mb := float64(n) / 1e6
+	report := func(name string, d time.Duration, rss, gomem float64) {
+		b.ReportMetric(mb/d.Seconds(), name+"-MB/s")
+		b.ReportMetric(rss, name+"-peakRSS-MB")
+		b.ReportMetric(gomem, name+"-peakGo-MB")
+	}
+
+	raw := rawKCP(b, n)
+	b.ReportMetric(mb/raw.Seconds(), "raw-MB/s")
+
+	upload := func(ps []*node.Peer) time.Duration {
+		start := time.Now()
+		res, err := fs.Upload(ctx, alice.host, alice.store, fi.FileHash, ps, fs.UploadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Err != nil || !r.Done {
+				b.Fatalf("upload to %s: %v", r.Node, r.Err)
+			}
+		}
+		return time.Since(start)
+	}
+	b.StartTimer()
+	pm := startPeak()
+	up1 := upload(peers[:1])
+	rss, gm := pm.done()
+	report("upload1", up1, rss, gm)
+	b.ReportMetric(raw.Seconds()/up1.Seconds(), "upload1-x-raw")
+	pm = startPeak()
+	up2 := upload(peers[1:])
+	rss, gm = pm.done()
+	report("upload2", up2, rss, gm)
+
+	download := func(name string, maxPeers int) time.Duration {
+		c := w.newClient(name, nil)
+		start := time.Now()
+		id, err := c.m.Download(ctx, DownloadRequest{Hash: fi.FileHash.String(), MaxPeers: maxPeers})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in, err := c.m.Wait(ctx, id)
+		if err != nil || in.State != Done {
+			b.Fatalf("download: %v %+v", err, in)
+		}
+		return time.Since(start)
+	}
+	pm = startPeak()
+	d1 := download("d1", 1)
+	rss, gm = pm.done()
+	report("download1", d1, rss, gm)
+	b.ReportMetric(raw.Seconds()/d1.Seconds(), "download1-x-raw")
+	pm = startPeak()
+	d3 := download("d3", 3)
+	rss, gm = pm.done()
+	report("download3", d3, rss, gm)
+	b.ReportMetric(d1.Seconds()/d3.Seconds(), "download3-x-1holder")
+	b.StopTimer()
+}
