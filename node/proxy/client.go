@@ -407,10 +407,7 @@ func openControl(ctx context.Context, p *node.Peer, wc wire.Config) (*ctrl, erro
 
 // ask sends ProxyRequest on sess and records the answer.
 func (c *Client) ask(ctx context.Context, sess *ctrl, want string) (string, error) {
-	c.mu.Lock()
-	origin := c.advertised
-	c.mu.Unlock()
-	v, err := sess.call(ctx, &wire.ProxyRequest{OriginAddress: origin, ProxyAddress: want})
+	v, err := sess.call(ctx, &wire.ProxyRequest{OriginAddress: c.origin(), ProxyAddress: want})
 	if err != nil {
 		return "", fmt.Errorf("proxy request to %s: %w", c.cfg.Proxy, err)
 	}
@@ -431,6 +428,23 @@ func (c *Client) ask(ctx context.Context, sess *ctrl, want string) (string, erro
 	}
 	c.mu.Unlock()
 	return r.ProxyAddress, nil
+}
+
+// origin is the node's own address for ProxyRequest.OriginAddress: the first URL its host listens
+// on other than the proxy address, or "" when the proxy is its only listener.
+func (c *Client) origin() string {
+	c.mu.Lock()
+	h, adv := c.host, c.advertised
+	c.mu.Unlock()
+	if h == nil {
+		return ""
+	}
+	for _, u := range h.Addrs() {
+		if u != adv {
+			return u
+		}
+	}
+	return ""
 }
 
 // keepalive sends one Keepalive and waits for the answer.

@@ -10,6 +10,8 @@ import (
 	"dsp/node"
 	"dsp/status"
 	"dsp/wire"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // TestRelayLoopback runs the whole flow on loopback KCP: a proxy, a private node that only dials
@@ -99,6 +101,27 @@ func TestRelayLoopback(t *testing.T) {
 	rs, err := pc.Remote(ctx)
 	if err != nil || rs.ProxyAddress != st.Address || rs.Conns != 2 || rs.Owner != priv.Account().String() || !rs.Online {
 		t.Fatalf("remote status: %+v, %v", rs, err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(svc)
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range m.GetLabel() {
+				name += "/" + l.GetValue()
+			}
+			got[name] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	if got["dsp_proxy_allocations/online"] != 1 || got["dsp_proxy_relays"] != 2 || got["dsp_proxy_relayed_connections_total"] != 2 ||
+		got["dsp_proxy_relayed_bytes_total/to_node"] < size || got["dsp_proxy_relayed_bytes_total/from_node"] < size {
+		t.Errorf("metrics: %v", got)
 	}
 
 	// The private node's connections close when the client closes.

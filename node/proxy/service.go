@@ -114,6 +114,7 @@ type Service struct {
 	byAddr   map[string]*allocation
 	sessions map[*session]struct{}
 	nextPort int
+	retired  counts // counters of freed allocations, for the metrics' totals
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -373,7 +374,7 @@ func (s *Service) bindLocked(owner keys.Address, want string) (*allocation, erro
 		_, bound, _ := node.SplitURL(ln.URL())
 		_, p, _ := net.SplitHostPort(bound)
 		addr := "kcp://" + net.JoinHostPort(s.cfg.PublicHost, p)
-		a := &allocation{owner: owner, addr: addr, ln: ln, created: time.Now(), relays: map[*relay]struct{}{}, back: make(chan struct{}), acceptDone: make(chan struct{})}
+		a := &allocation{owner: owner, addr: addr, ln: ln, created: time.Now(), relays: map[*relay]struct{}{}, back: make(chan struct{})}
 		if s.cfg.RateLimit > 0 {
 			a.lim = rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst)
 		}
@@ -470,6 +471,7 @@ func (s *Service) Release(owner keys.Address) (string, error) { return s.release
 func (s *Service) freeLocked(a *allocation) []func() {
 	if s.byOwner[a.owner] == a {
 		delete(s.byOwner, a.owner)
+		s.retired.add(a)
 	}
 	delete(s.byAddr, a.addr)
 	if a.sess != nil {
@@ -551,7 +553,6 @@ func (s *Service) Sweep() int {
 // acceptLoop accepts the connections peers make to a's Proxy-Server until its listener closes.
 func (s *Service) acceptLoop(a *allocation) {
 	defer s.wg.Done()
-	defer close(a.acceptDone)
 	for {
 		c, err := a.ln.Accept()
 		if err != nil {
