@@ -75,6 +75,7 @@ type Node struct {
 	events  *eventBus
 	started time.Time
 	apiURL  string
+	metrics string
 	token   string
 
 	closers []namedCloser // run in reverse on Close
@@ -192,7 +193,8 @@ func (n *Node) startServers() error {
 		if err != nil {
 			return err
 		}
-		n.log.Info("metrics", "url", "http://"+addr+"/metrics")
+		n.metrics = "http://" + addr + "/metrics"
+		n.log.Info("metrics", "url", n.metrics)
 	}
 	tok := make([]byte, 32)
 	_, _ = rand.Read(tok)
@@ -290,6 +292,9 @@ func (n *Node) Store() *store.Store { return n.store }
 
 // Key is the node's account key.
 func (n *Node) Key() *keys.KeyPair { return n.key }
+
+// MetricsURL is where Prometheus metrics are served ("" without Options.MetricsAddr).
+func (n *Node) MetricsURL() string { return n.metrics }
 
 // APIURL is the control API's base URL (…/api/v1).
 func (n *Node) APIURL() string { return n.apiURL }

@@ -3,6 +3,9 @@ package node
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -61,6 +64,18 @@ func TestNodeAPIOverHTTPAndInProcess(t *testing.T) {
 				t.Fatalf("status %+v", st)
 			}
 		})
+	}
+	// Metrics are served and count the peer.
+	resp, err := http.Get(b.MetricsURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"dsp_peers 1", "dsp_bytes_in_total", "dsp_peer_rtt_seconds{peer=\"" + a.Key().Address().String() + "\"}"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
 	}
 	// Events, then a disconnect and a connect through the API.
 	ectx, cancel := context.WithCancel(ctx)

@@ -482,6 +482,7 @@ func TestMemLinkCutAndReconnect(t *testing.T) {
 	n := suites()[0]
 	a, b := newHost(t, n, "cut-a"), newHost(t, n, "cut-b")
 	ctx := ctxT(t)
+	base := countGoroutines()
 	p, err := a.Connect(ctx, b.Addrs()[0])
 	if err != nil {
 		t.Fatal(err)
@@ -496,6 +497,7 @@ func TestMemLinkCutAndReconnect(t *testing.T) {
 		t.Fatalf("Err %v", p.Err())
 	}
 	eventually(t, 5*time.Second, "both sides forget the peer", func() bool { return len(a.Peers())+len(b.Peers()) == 0 })
+	goroutinesSettle(t, base) // the connection's goroutines are gone with it
 	p2, err := a.Connect(ctx, b.Addrs()[0])
 	if err != nil {
 		t.Fatal(err)
