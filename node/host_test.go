@@ -124,7 +124,7 @@ func newHost(t testing.TB, n testNet, name string, mod ...func(*Config)) *testHo
 	tr, listen := n.transports(name)
 	cfg := Config{
 		Key: k, Listen: []string{listen}, Transports: tr,
-		KeepaliveInterval: 100 * time.Millisecond, KeepaliveTimeout: 2 * time.Second,
+		KeepaliveInterval: 100 * time.Millisecond, KeepaliveTimeout: 5 * time.Second,
 		HandshakeTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second,
 		Logger: slog.New(slog.DiscardHandler),
 	}
