@@ -113,11 +113,11 @@ func (s *Service) usedBytes(ctx context.Context, skip store.Hash) (uint64, error
 
 // upSession is the receiving side of one upload.
 type upSession struct {
-	s      *Service
-	c      *conn
-	ask    *File
-	rs     *receiveState
-	root   store.Hash
+	s    *Service
+	c    *conn
+	ask  *File
+	rs   *receiveState
+	root store.Hash
 
 	mu     sync.Mutex // guards blocks and bytes, written by the writer
 	blocks int
