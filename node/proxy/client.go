@@ -15,10 +15,11 @@ import (
 	"dsp/wire"
 )
 
-// ClientConfig configures a Client. Only Proxy is required.
+// ClientConfig configures a Client. Every field has a default.
 type ClientConfig struct {
 	// Proxy is the proxy node's URL, "kcp://host:port", or "ACCOUNT@kcp://host:port" to require
-	// that account (recommended: the node's relayed traffic goes through it).
+	// that account (recommended: the node's relayed traffic goes through it). Empty means no proxy
+	// until Use names one.
 	Proxy string
 	// Address is a proxy address held before ("kcp://host:port"), asked for again. With it the
 	// listener starts without a round trip to the proxy; without it Listen asks the proxy first.
@@ -73,11 +74,11 @@ type Status struct {
 type Client struct {
 	node.BaseComponent
 	cfg ClientConfig
-	pin keys.Address
 	log *slog.Logger
 
 	mu         sync.Mutex
 	host       *node.Host
+	proxy      string // the proxy's URL ("" until one is configured or Use names one)
 	ln         *listener
 	state      State
 	addr       string
@@ -107,17 +108,15 @@ var _ node.Component = (*Client)(nil)
 // NewClient checks cfg and returns a client; Mount it on the host and register its Transport
 // before the host starts.
 func NewClient(cfg ClientConfig) (*Client, error) {
-	pin, url, err := node.ParsePeerURL(cfg.Proxy)
-	if err != nil {
-		return nil, fmt.Errorf("proxy client: %w", err)
+	if cfg.Proxy != "" {
+		if _, _, err := node.ParsePeerURL(cfg.Proxy); err != nil {
+			return nil, fmt.Errorf("proxy client: %w", err)
+		}
 	}
 	if cfg.Address != "" {
 		if _, _, err := node.SplitURL(cfg.Address); err != nil {
 			return nil, fmt.Errorf("proxy client: held address: %w", err)
 		}
-	}
-	if _, _, err := node.SplitURL(url); err != nil {
-		return nil, err
 	}
 	if cfg.KeepaliveInterval <= 0 {
 		cfg.KeepaliveInterval = 15 * time.Second
@@ -132,7 +131,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Client{cfg: cfg, pin: pin, log: cfg.Logger, state: StateIdle, addr: cfg.Address,
+	return &Client{cfg: cfg, log: cfg.Logger, state: StateIdle, proxy: cfg.Proxy, addr: cfg.Address,
 		wake: make(chan struct{}, 1), active: make(chan struct{}), ctx: ctx, cancel: cancel}, nil
 }
 
@@ -149,9 +148,26 @@ func (c *Client) Mount(h *node.Host) error {
 	return nil
 }
 
-// ListenURL is the URL to put in the host's Listen list (first, so the host advertises the proxy
-// address): "proxy://" followed by the configured proxy URL.
-func (c *Client) ListenURL() string { return "proxy://" + c.cfg.Proxy }
+// ListenURL is the URL to put in the host's Listen list: "proxy://" followed by the configured
+// proxy URL. Put it first so the host advertises the proxy address. Without a configured proxy it
+// is "proxy://none": a listener that starts with no address (put it after the node's own
+// listeners, since a host advertises its first listener's URL) and serves whatever proxy Use picks.
+func (c *Client) ListenURL() string {
+	if c.cfg.Proxy == "" {
+		return "proxy://" + noProxy
+	}
+	return "proxy://" + c.cfg.Proxy
+}
+
+// noProxy is the listen address of a client started without a proxy.
+const noProxy = "none"
+
+// Proxy returns the URL of the proxy the client uses ("" if none).
+func (c *Client) Proxy() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proxy
+}
 
 // Startup implements node.Component: it starts the loop that keeps the control stream.
 func (c *Client) Startup(*node.Host) {
@@ -187,7 +203,7 @@ func (c *Client) Status() Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return Status{
-		Proxy: c.cfg.Proxy, ProxyAccount: c.proxyAcct, State: c.state, Address: c.addr, Advertised: c.advertised,
+		Proxy: c.proxy, ProxyAccount: c.proxyAcct, State: c.state, Address: c.addr, Advertised: c.advertised,
 		Since: c.since, LastKeepalive: c.lastKA, KeepaliveRTT: c.kaRTT, Reconnects: max(c.opened, 1) - 1,
 		Relayed: c.relayed.Load(), RelayedTotal: c.relayedTotal.Load(), BytesIn: c.bytesIn.Load(),
 		BytesOut: c.bytesOut.Load(), LastError: c.lastErr,
@@ -204,10 +220,14 @@ func (c *Client) Request(ctx context.Context) (string, error) {
 		c.mu.Unlock()
 		return "", status.Wrap(status.NoDsp, ErrClosed, "proxy request")
 	}
-	if c.state == StateReleased {
+	if c.proxy == "" {
+		c.mu.Unlock()
+		return "", status.Wrap(status.NoDsp, ErrNoAllocation, "proxy request: no proxy configured")
+	}
+	if c.state == StateReleased || c.state == StateIdle {
 		c.state = StateConnecting
 	}
-	sess, want := c.sess, c.addr
+	sess, want, purl := c.sess, c.addr, c.proxy
 	c.mu.Unlock()
 	if sess != nil {
 		addr, err := c.ask(ctx, sess, want)
@@ -230,9 +250,38 @@ func (c *Client) Request(ctx context.Context) (string, error) {
 		select {
 		case <-active:
 		case <-ctx.Done():
-			return "", status.Wrap(status.NetReconnectPeerFailed, ctx.Err(), "proxy request to %s (last error: %s)", c.cfg.Proxy, lastErr)
+			return "", status.Wrap(status.NetReconnectPeerFailed, ctx.Err(), "proxy request to %s (last error: %s)", purl, lastErr)
 		}
 	}
+}
+
+// Use makes url ("kcp://host:port" or "ACCOUNT@kcp://host:port") the client's proxy and requests
+// an address from it, as Request does. Switching proxies drops the control stream to the old one
+// (its allocation stays cached there) and forgets the address held there. The host's advertised
+// address does not change while it runs: a node that switches proxies at run time announces the
+// new address itself (SCAN endpoint, ledger registration; see docs/proxy.md).
+func (c *Client) Use(ctx context.Context, url string) (string, error) {
+	if _, _, err := node.ParsePeerURL(url); err != nil {
+		return "", status.Wrap(status.InvalidParams, err, "proxy url")
+	}
+	c.mu.Lock()
+	if c.state == StateClosed {
+		c.mu.Unlock()
+		return "", status.Wrap(status.NoDsp, ErrClosed, "proxy request")
+	}
+	var old *ctrl
+	if url != c.proxy {
+		old = c.sess
+		c.proxy, c.addr, c.sess, c.proxyAcct = url, "", nil, keys.Address{}
+		if c.state != StateIdle {
+			c.state = StateConnecting
+		}
+	}
+	c.mu.Unlock()
+	if old != nil {
+		old.st.Close()
+	}
+	return c.Request(ctx)
 }
 
 // Release gives the allocation back to the proxy and stops asking for one until Request is
@@ -300,7 +349,7 @@ func (c *Client) loop() {
 	defer c.wg.Done()
 	for {
 		c.mu.Lock()
-		released := c.state == StateReleased
+		released := c.state == StateReleased || c.proxy == ""
 		c.mu.Unlock()
 		if !released {
 			err := c.session()
@@ -316,7 +365,7 @@ func (c *Client) loop() {
 			}
 			c.mu.Unlock()
 			if err != nil {
-				c.log.Warn("proxy control stream ended", "proxy", c.cfg.Proxy, "err", err)
+				c.log.Warn("proxy control stream ended", "err", err)
 			}
 		}
 		wait := c.cfg.RetryInterval
@@ -338,13 +387,13 @@ func (c *Client) loop() {
 // session connects to the proxy, asks for the address and keeps the stream alive until it fails.
 func (c *Client) session() error {
 	c.mu.Lock()
-	h := c.host
+	h, purl := c.host, c.proxy
 	c.mu.Unlock()
 	if h == nil {
 		return fmt.Errorf("proxy client: %w: not mounted", node.ErrBadConfig)
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, h.Config().HandshakeTimeout+h.Config().RequestTimeout)
-	p, err := h.Connect(ctx, c.cfg.Proxy)
+	p, err := h.Connect(ctx, purl)
 	if err != nil {
 		cancel()
 		return err
@@ -356,10 +405,10 @@ func (c *Client) session() error {
 	}
 	defer sess.st.Close()
 	c.mu.Lock()
-	if c.state == StateClosed {
+	if c.state == StateClosed || c.proxy != purl {
 		c.mu.Unlock()
 		cancel()
-		return ErrClosed
+		return fmt.Errorf("proxy session to %s: %w", purl, ErrClosed)
 	}
 	c.sess, c.proxyAcct = sess, p.Account()
 	c.opened++
@@ -409,11 +458,11 @@ func openControl(ctx context.Context, p *node.Peer, wc wire.Config) (*ctrl, erro
 func (c *Client) ask(ctx context.Context, sess *ctrl, want string) (string, error) {
 	v, err := sess.call(ctx, &wire.ProxyRequest{OriginAddress: c.origin(), ProxyAddress: want})
 	if err != nil {
-		return "", fmt.Errorf("proxy request to %s: %w", c.cfg.Proxy, err)
+		return "", fmt.Errorf("proxy request: %w", err)
 	}
 	r, ok := v.(*wire.ProxyResponse)
 	if !ok || r.ProxyAddress == "" {
-		return "", status.Wrap(status.InternalError, ErrMalformed, "proxy request to %s: reply %T", c.cfg.Proxy, v)
+		return "", status.Wrap(status.InternalError, ErrMalformed, "proxy request: reply %T", v)
 	}
 	c.mu.Lock()
 	if c.advertised != "" && r.ProxyAddress != c.advertised {
@@ -493,9 +542,10 @@ func (c *Client) bootstrap() (string, error) {
 	defer tmp.Close()
 	ctx, cancel := context.WithTimeout(c.ctx, hc.HandshakeTimeout+hc.RequestTimeout)
 	defer cancel()
-	p, err := tmp.Connect(ctx, c.cfg.Proxy)
+	purl := c.Proxy()
+	p, err := tmp.Connect(ctx, purl)
 	if err != nil {
-		return "", status.Wrap(status.NetReconnectPeerFailed, err, "proxy listen: reach %s", c.cfg.Proxy)
+		return "", status.Wrap(status.NetReconnectPeerFailed, err, "proxy listen: reach %s", purl)
 	}
 	sess, err := openControl(ctx, p, hc.Wire)
 	if err != nil {

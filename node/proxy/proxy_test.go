@@ -324,3 +324,58 @@ func rawControl(t *testing.T, ctx context.Context, h, ph *node.Host) *ctrl {
 	t.Cleanup(func() { sess.st.Close() })
 	return sess
 }
+
+// TestUseAtRuntime: a node started without a proxy (a dormant proxy listener after its own) picks
+// one at run time, is reached through it, and switches to another proxy.
+func TestUseAtRuntime(t *testing.T) {
+	checkGoroutines(t)
+	ph1, svc1 := proxyNode(t, Config{})
+	ph2, svc2 := proxyNode(t, Config{})
+	c, err := NewClient(ClientConfig{KeepaliveInterval: 200 * time.Millisecond, KeepaliveTimeout: 5 * time.Second,
+		RetryInterval: 100 * time.Millisecond, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := hostConfig(genKey(t), "kcp://127.0.0.1:0", c.ListenURL())
+	cfg.Transports = node.Transports{"kcp": node.NewKCP(node.DefaultKCPConfig()), "proxy": c.Transport()}
+	h := startHost(t, cfg, func(h *node.Host) error {
+		if err := c.Mount(h); err != nil {
+			return err
+		}
+		return h.Register(echoComp{}, wire.OpRange{First: OpTestEcho, Last: OpTestEcho})
+	})
+	if got := h.Addrs(); len(got) != 2 || got[1] != "proxy://none" || h.Config().Advertise != got[0] {
+		t.Fatalf("addrs %v, advertise %q", got, h.Config().Advertise)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.Request(ctx); !errors.Is(err, status.Is(status.NoDsp)) {
+		t.Fatalf("request without a proxy: %v", err)
+	}
+	cl := clientNode(t)
+	for i, ph := range []*node.Host{ph1, ph2} {
+		addr, err := c.Use(ctx, proxyURL(ph))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Addrs()[1] != addr || c.Status().State != StateActive || c.Status().ProxyAccount != ph.Account() {
+			t.Fatalf("after Use %d: addrs %v, status %+v", i, h.Addrs(), c.Status())
+		}
+		p, err := cl.Connect(ctx, h.Account().String()+"@"+addr)
+		if err != nil {
+			t.Fatalf("through proxy %d: %v", i, err)
+		}
+		if err := echo(ctx, p, []byte("runtime")); err != nil {
+			t.Fatal(err)
+		}
+		p.Close()
+	}
+	// The first proxy keeps the allocation cached (away); the second serves it.
+	if i, ok := svc1.Allocation(h.Account()); !ok || i.Online {
+		t.Fatalf("first proxy: %+v, %v", i, ok)
+	}
+	waitFor(t, 5*time.Second, "second proxy online", func() bool {
+		i, ok := svc2.Allocation(h.Account())
+		return ok && i.Online
+	})
+}

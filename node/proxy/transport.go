@@ -21,11 +21,12 @@ type clientTransport struct{ c *Client }
 // Dial fails: peers behind a proxy dial out with their ordinary transports.
 func (t clientTransport) Dial(context.Context, string) (net.Conn, error) { return nil, errNoDial }
 
-// Listen starts the client's listener. addr must be the configured proxy URL; a client has one
-// listener at a time. Without a held address it first asks the proxy for one (see bootstrap).
+// Listen starts the client's listener. addr must be the configured proxy URL (or "none" for a
+// client without one); a client has one listener at a time. With a proxy but no held address it
+// first asks the proxy for one (see bootstrap).
 func (t clientTransport) Listen(addr string) (node.Listener, error) {
 	c := t.c
-	if addr != c.cfg.Proxy {
+	if addr != c.cfg.Proxy && !(addr == noProxy && c.cfg.Proxy == "") {
 		return nil, fmt.Errorf("proxy listen %q: %w: the client is configured for %q", addr, node.ErrBadConfig, c.cfg.Proxy)
 	}
 	c.mu.Lock()
@@ -34,7 +35,7 @@ func (t clientTransport) Listen(addr string) (node.Listener, error) {
 	if busy {
 		return nil, fmt.Errorf("proxy listen %q: already listening", addr)
 	}
-	if held == "" {
+	if held == "" && c.cfg.Proxy != "" {
 		got, err := c.bootstrap()
 		if err != nil {
 			return nil, err
@@ -81,7 +82,19 @@ func (l *listener) Close() error {
 	return nil
 }
 
-func (l *listener) URL() string { return l.url }
+// URL is the address the listener started with (the one its host advertises); a listener that
+// started with none shows the client's current address, or "proxy://none".
+func (l *listener) URL() string {
+	if l.url != "" {
+		return l.url
+	}
+	l.c.mu.Lock()
+	defer l.c.mu.Unlock()
+	if l.c.addr != "" {
+		return l.c.addr
+	}
+	return "proxy://" + noProxy
+}
 
 // relayConn is one relayed connection as the node's host sees it: a relay stream on the
 // Main-Connection.
