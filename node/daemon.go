@@ -39,6 +39,9 @@ const (
 // Options configure a Node (what `dsp node` takes on its command line).
 type Options struct {
 	DataDir string
+	// Key is the node's account key; nil means the key file DataDir/node.key (see
+	// LoadOrCreateKey). `dsp node --password-file` passes a key unlocked from the wallet here.
+	Key *keys.KeyPair
 	// Listen URLs (default kcp://127.0.0.1:0).
 	Listen []string
 	// Advertise is the URL peers are told to reach this node at (default the first listener's
@@ -129,8 +132,10 @@ func Open(opts Options) (n *Node, err error) {
 			n = nil
 		}
 	}()
-	if n.key, err = LoadOrCreateKey(filepath.Join(opts.DataDir, KeyFile)); err != nil {
-		return nil, err
+	if nd.key = opts.Key; nd.key == nil {
+		if nd.key, err = LoadOrCreateKey(filepath.Join(opts.DataDir, KeyFile)); err != nil {
+			return nil, err
+		}
 	}
 	n.log = n.log.With("node", n.key.Address().String())
 	if n.store, err = store.Open(filepath.Join(opts.DataDir, StoreFile), nil); err != nil {

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"dsp/keys"
 	"dsp/node"
 	"dsp/status"
 
@@ -28,6 +30,8 @@ var (
 	nodeNetwork   uint32
 	nodeKeepalive time.Duration
 	nodeKATimeout time.Duration
+	nodeAccount   string
+	nodePassFile  string
 	nodeLogLevel  string
 	nodeLogFormat string
 )
@@ -41,7 +45,8 @@ func init() {
 		Short: "run a headless node until SIGINT or SIGTERM",
 		Long: `Run a headless node: the P2P host on --listen, the services of --roles, Prometheus metrics
 on --metrics and the control API on --api (loopback by default). The node's account key is
-<data dir>/node.key (made on first start, mode 0600); its block store is <data dir>/store/blocks.db.
+a wallet account (<data dir>/wallet.json) when --password-file is given, else <data dir>/node.key
+(made on first start, mode 0600); its block store is <data dir>/store/blocks.db.
 When the API serves, the node writes <data dir>/api.json (URL and bearer token, mode 0600), which
 "dsp status" and the TUI read. SIGINT or SIGTERM stop it cleanly: peers get a Disconnect message,
 the store is flushed and closed, api.json is removed.
@@ -61,6 +66,8 @@ unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.`,
 	f.Uint32Var(&nodeNetwork, "network-id", 1, "network id; frames of other networks are dropped")
 	f.DurationVar(&nodeKeepalive, "keepalive", 5*time.Second, "keepalive interval per peer")
 	f.DurationVar(&nodeKATimeout, "keepalive-timeout", 20*time.Second, "close a connection silent this long")
+	f.StringVar(&nodeAccount, "account", "", "wallet account (address or label) to run as; default the wallet's default account")
+	f.StringVar(&nodePassFile, "password-file", "", "run as a wallet account (<data dir>/wallet.json), unlocked with the password in FILE (first line)")
 	f.StringVar(&nodeLogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&nodeLogFormat, "log-format", "text", "text or json")
 	root.AddCommand(c)
@@ -99,11 +106,15 @@ func runNode(cmd *cobra.Command, _ []string) error {
 	if nodeNetwork == 0 {
 		return usageErr("--network-id must not be 0")
 	}
+	key, err := nodeWalletKey()
+	if err != nil {
+		return err
+	}
 	// Catch the signals before anything starts, so a stop during start-up is clean too.
 	ctx, stop := signal.NotifyContext(cmd.Context(), nodeSignals...)
 	defer stop()
 	n, err := node.Open(node.Options{
-		DataDir: flagData, Listen: splitList(nodeListen), Advertise: nodeAdvertise, Roles: splitList(nodeRoles),
+		Key: key, DataDir: flagData, Listen: splitList(nodeListen), Advertise: nodeAdvertise, Roles: splitList(nodeRoles),
 		Peers: splitList(nodePeers), MetricsAddr: nodeMetrics, APIAddr: nodeAPI,
 		NetworkID: nodeNetwork, Logger: log, KeepaliveInterval: nodeKeepalive, KeepaliveTimeout: nodeKATimeout,
 	})
@@ -129,4 +140,34 @@ func runNode(cmd *cobra.Command, _ []string) error {
 		return withCode(status.DspStopFailed, err)
 	}
 	return nil
+}
+
+// nodeWalletKey unlocks the wallet account the node runs as, or returns nil (the node then uses
+// its key file) when neither --password-file nor --account is given.
+func nodeWalletKey() (*keys.KeyPair, error) {
+	if nodePassFile == "" {
+		if nodeAccount != "" {
+			return nil, usageErr("--account needs --password-file (a headless node does not prompt)")
+		}
+		return nil, nil
+	}
+	b, err := os.ReadFile(nodePassFile)
+	if err != nil {
+		return nil, usageErr("password file: %v", err)
+	}
+	pw, _, _ := strings.Cut(string(b), "\n")
+	pw = strings.TrimSuffix(pw, "\r")
+	w, err := keys.OpenWallet(filepath.Join(flagData, "wallet.json"))
+	if err != nil {
+		return nil, err
+	}
+	name := nodeAccount
+	if name == "" {
+		a, err := w.Default()
+		if err != nil {
+			return nil, err
+		}
+		name = a.Address.String()
+	}
+	return w.Unlock(name, pw)
 }

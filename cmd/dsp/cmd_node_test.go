@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"dsp/keys"
 	"dsp/node"
 	"dsp/node/client"
 	"dsp/store"
@@ -98,11 +100,60 @@ func TestNodeRejectsBadFlags(t *testing.T) {
 		{"node", "--data", t.TempDir(), "--roles", "miner", "--api", "127.0.0.1:0"},
 		{"node", "--data", t.TempDir(), "--peers", "127.0.0.1:9", "--api", "127.0.0.1:0"},
 		{"node", "--data", t.TempDir(), "--log-level", "loud"},
+		{"node", "--data", t.TempDir(), "--account", "op"},
 		{"node", "--data", t.TempDir(), "--keepalive", "10s", "--keepalive-timeout", "5s", "--api", "127.0.0.1:0"},
 	} {
 		_, errOut, code := runCLI(t, args...)
 		if code != 2 {
 			t.Errorf("%v: exit %d (%s), want 2", args, code, errOut)
 		}
+	}
+}
+
+func TestNodeRunsAsWalletAccount(t *testing.T) {
+	dir := t.TempDir()
+	w, err := keys.CreateWallet(filepath.Join(dir, "wallet.json"), keys.WithScrypt(keys.ScryptParams{N: 16, R: 1, P: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _, err := w.NewAccount(keys.SHA512withEdDSA, "op", "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Save(); err != nil {
+		t.Fatal(err)
+	}
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("wrong\n"), 0o600)
+	_, errOut, code := runCLI(t, "node", "--data", dir, "--listen", "kcp://127.0.0.1:0", "--api", "127.0.0.1:0", "--password-file", pw)
+	if code != 1 || !strings.Contains(errOut, "50015") {
+		t.Fatalf("wrong password: exit %d, %s; want ACCOUNT_PASSWORD_WRONG", code, errOut)
+	}
+	os.WriteFile(pw, []byte("secret\n"), 0o600)
+	done := make(chan int, 1)
+	go func() {
+		_, _, code := runCLI(t, "node", "--data", dir, "--listen", "kcp://127.0.0.1:0", "--api", "127.0.0.1:0",
+			"--password-file", pw, "--account", "op")
+		done <- code
+	}()
+	var c *client.HTTP
+	waitFor(t, "api.json", func() bool { c, err = client.Open(dir); return err == nil })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil || st.Address != acct.Address {
+		t.Fatalf("status %+v %v, want address %s", st, err, acct.Address)
+	}
+	if _, err := os.Stat(filepath.Join(dir, node.KeyFile)); !os.IsNotExist(err) {
+		t.Fatalf("a node running as a wallet account made %s", node.KeyFile)
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("node did not stop")
 	}
 }
