@@ -387,3 +387,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 
 // Opts returns the options the node runs with, defaults filled in.
 func (n *Node) Opts() Options { return n.opts }
+
+// Publish sends an event to every subscriber of the node's event stream (client.NodeAPI.Events,
+// GET /api/v1/events). Services use it for task progress; it never blocks.
+func (n *Node) Publish(typ string, data any) { n.events.publish(typ, data) }
