@@ -80,6 +80,8 @@ type Node struct {
 	apiURL  string
 	metrics string
 	token   string
+	// services answer the client API beyond NodeAPI (SetServices); nil: NoServices.
+	services Services
 
 	closers []namedCloser // run in reverse on Close
 	cancel  context.CancelFunc

@@ -8,15 +8,29 @@ import (
 	"dsp/status"
 )
 
-// local is the in-process Client over a running Node.
-type local struct{ n *Node }
+// nodeLocal is the in-process NodeAPI over a running Node.
+type nodeLocal struct{ n *Node }
+
+// local is the in-process Client: the node's own NodeAPI and the Services mounted on it.
+type local struct {
+	nodeLocal
+	Services
+}
 
 // Local returns the in-process Client of n: the same interface the control API serves, without
-// HTTP. It stays valid until n closes.
-func Local(n *Node) client.Client { return local{n} }
+// HTTP. The account, ledger, file, task and proxy methods are those of the Services set with
+// SetServices (during Options.Setup); without them they fail with NO_DSP. It stays valid until n
+// closes.
+func Local(n *Node) client.Client {
+	s := n.services
+	if s == nil {
+		s = NoServices{}
+	}
+	return local{nodeLocal{n}, s}
+}
 
 // Status implements client.NodeAPI.
-func (l local) Status(ctx context.Context) (*client.Status, error) {
+func (l nodeLocal) Status(ctx context.Context) (*client.Status, error) {
 	h := l.n.host
 	peers, _ := l.Peers(ctx)
 	return &client.Status{
@@ -26,7 +40,7 @@ func (l local) Status(ctx context.Context) (*client.Status, error) {
 }
 
 // Peers implements client.NodeAPI.
-func (l local) Peers(context.Context) ([]client.PeerInfo, error) {
+func (l nodeLocal) Peers(context.Context) ([]client.PeerInfo, error) {
 	out := []client.PeerInfo{}
 	for _, p := range l.n.host.Peers() {
 		out = append(out, peerInfo(p))
@@ -35,7 +49,7 @@ func (l local) Peers(context.Context) ([]client.PeerInfo, error) {
 }
 
 // Connect implements client.NodeAPI.
-func (l local) Connect(ctx context.Context, url string) (*client.PeerInfo, error) {
+func (l nodeLocal) Connect(ctx context.Context, url string) (*client.PeerInfo, error) {
 	if _, _, err := ParsePeerURL(url); err != nil {
 		return nil, status.Wrap(status.InvalidParams, err, "connect")
 	}
@@ -48,7 +62,7 @@ func (l local) Connect(ctx context.Context, url string) (*client.PeerInfo, error
 }
 
 // Disconnect implements client.NodeAPI.
-func (l local) Disconnect(_ context.Context, a keys.Address) error {
+func (l nodeLocal) Disconnect(_ context.Context, a keys.Address) error {
 	if err := l.n.host.Disconnect(a, "disconnect requested through the control API"); err != nil {
 		return status.Wrap(status.InvalidParams, err, "disconnect")
 	}
@@ -56,6 +70,6 @@ func (l local) Disconnect(_ context.Context, a keys.Address) error {
 }
 
 // Events implements client.NodeAPI.
-func (l local) Events(ctx context.Context) (<-chan client.Event, error) {
+func (l nodeLocal) Events(ctx context.Context) (<-chan client.Event, error) {
 	return l.n.events.subscribe(ctx), nil
 }

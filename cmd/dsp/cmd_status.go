@@ -8,8 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"dsp/node/client"
-
 	"github.com/spf13/cobra"
 )
 
@@ -26,7 +24,7 @@ asks the node's control API; with no node running it fails with NO_DSP (40003).`
 }
 
 func runStatus(cmd *cobra.Command, _ []string) error {
-	c, err := client.Open(flagData)
+	c, err := openClient(cmd)
 	if err != nil {
 		return err
 	}

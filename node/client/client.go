@@ -3,8 +3,9 @@
 // package). It imports nothing of package node, so a program can drive a remote node without
 // linking one.
 //
-// Client grows by embedding one sub-interface per area: NodeAPI now; ledger, file, task and
-// proxy methods join as LedgerAPI, FileAPI, TaskAPI and ProxyAPI.
+// Client embeds one sub-interface per area: NodeAPI, AccountAPI, LedgerAPI, FileAPI, TaskAPI and
+// ProxyAPI. A node that lacks what a method needs (no wallet, no ledger reachable, no proxy)
+// answers with a spec code, NO_DSP (40003) when the service is not instantiated on that node.
 package client
 
 import (
@@ -17,6 +18,11 @@ import (
 // Client drives one node.
 type Client interface {
 	NodeAPI
+	AccountAPI
+	LedgerAPI
+	FileAPI
+	TaskAPI
+	ProxyAPI
 }
 
 // NodeAPI is the node itself: identity, peers and events.
