@@ -46,11 +46,13 @@ func (p *pattern) Read(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// peakMem samples the process while a phase runs: resident set (VmRSS) and Go-managed memory.
+// peakMem samples the process while a phase runs: resident set (VmRSS, which counts the bbolt
+// files' mapped pages, reclaimable page cache), anonymous resident memory (RssAnon: heap, stacks,
+// buffers) and Go-managed memory.
 type peakMem struct {
-	stop       chan struct{}
-	wg         sync.WaitGroup
-	rss, gomem atomic.Uint64
+	stop             chan struct{}
+	wg               sync.WaitGroup
+	rss, anon, gomem atomic.Uint64
 }
 
 func startPeak() *peakMem {
@@ -66,8 +68,11 @@ func startPeak() *peakMem {
 			if v := s[0].Value.Uint64(); v > p.gomem.Load() {
 				p.gomem.Store(v)
 			}
-			if v := vmRSS(); v > p.rss.Load() {
+			if v := procStatus("VmRSS:"); v > p.rss.Load() {
 				p.rss.Store(v)
+			}
+			if v := procStatus("RssAnon:"); v > p.anon.Load() {
+				p.anon.Store(v)
 			}
 			select {
 			case <-p.stop:
@@ -79,13 +84,14 @@ func startPeak() *peakMem {
 	return p
 }
 
-func (p *peakMem) done() (rssMB, goMB float64) {
+func (p *peakMem) done() (rssMB, anonMB, goMB float64) {
 	close(p.stop)
 	p.wg.Wait()
-	return float64(p.rss.Load()) / (1 << 20), float64(p.gomem.Load()) / (1 << 20)
+	return float64(p.rss.Load()) / (1 << 20), float64(p.anon.Load()) / (1 << 20), float64(p.gomem.Load()) / (1 << 20)
 }
 
-func vmRSS() uint64 {
+// procStatus returns a kB field of /proc/self/status in bytes.
+func procStatus(field string) uint64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -93,7 +99,7 @@ func vmRSS() uint64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb << 10
 		}
@@ -209,9 +215,11 @@ func benchTransferOnce(b *testing.B, n int64) {
 		b.Fatal(err)
 	}
 	mb := float64(n) / 1e6
-	report := func(name string, d time.Duration, rss, gomem float64) {
+	report := func(name string, d time.Duration, pm *peakMem) {
+		rss, anon, gomem := pm.done()
 		b.ReportMetric(mb/d.Seconds(), name+"-MB/s")
 		b.ReportMetric(rss, name+"-peakRSS-MB")
+		b.ReportMetric(anon, name+"-peakAnon-MB")
 		b.ReportMetric(gomem, name+"-peakGo-MB")
 	}
 
@@ -234,13 +242,11 @@ func benchTransferOnce(b *testing.B, n int64) {
 	b.StartTimer()
 	pm := startPeak()
 	up1 := upload(peers[:1])
-	rss, gm := pm.done()
-	report("upload1", up1, rss, gm)
+	report("upload1", up1, pm)
 	b.ReportMetric(raw.Seconds()/up1.Seconds(), "upload1-x-raw")
 	pm = startPeak()
 	up2 := upload(peers[1:])
-	rss, gm = pm.done()
-	report("upload2", up2, rss, gm)
+	report("upload2", up2, pm)
 
 	download := func(name string, maxPeers int) time.Duration {
 		c := w.newClient(name, nil)
@@ -257,13 +263,11 @@ func benchTransferOnce(b *testing.B, n int64) {
 	}
 	pm = startPeak()
 	d1 := download("d1", 1)
-	rss, gm = pm.done()
-	report("download1", d1, rss, gm)
+	report("download1", d1, pm)
 	b.ReportMetric(raw.Seconds()/d1.Seconds(), "download1-x-raw")
 	pm = startPeak()
 	d3 := download("d3", 3)
-	rss, gm = pm.done()
-	report("download3", d3, rss, gm)
+	report("download3", d3, pm)
 	b.ReportMetric(d1.Seconds()/d3.Seconds(), "download3-x-1holder")
 	b.StopTimer()
 }

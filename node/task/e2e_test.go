@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"dsp/ledger"
+	"dsp/node/fs"
 	"dsp/store"
 )
 
@@ -74,7 +75,36 @@ func TestUploadDownload(t *testing.T) {
 	if fileSum(t, out2) != sum {
 		t.Fatal("downloaded bytes by url differ")
 	}
-	if bob.svc.Stats().BlocksServed+alice.svc.Stats().BlocksServed == 0 {
-		t.Fatal("no client served blocks: block sharing is not used")
+
+	// bob, a finished downloader, serves the file himself (block sharing).
+	ctx := ctxT(t, 10e9)
+	p, err := carol.host.Connect(ctx, bob.key.Address().String()+"@"+bob.host.Addrs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := fs.OpenDownload(ctx, carol.host, p, root)
+	if err != nil {
+		t.Fatalf("bob does not serve the file: %v", err)
+	}
+	defer d.Close()
+	if err := d.Request([]store.Hash{root}, []uint64{fs.LinkIndex}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.Recv()
+	if err != nil || store.Sum(b.Data) != root {
+		t.Fatalf("root block from bob: %v", err)
+	}
+	holders, err := HostScan(carol.host, w.scanURL).Holders(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeders := map[string]bool{}
+	for _, h := range holders {
+		seeders[h.Account.String()] = true
+	}
+	for _, who := range []*client{alice, bob, carol} {
+		if !seeders[who.key.Address().String()] {
+			t.Fatalf("%s is not announced to SCAN: %+v", who.key.Address(), holders)
+		}
 	}
 }
