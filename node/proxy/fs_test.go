@@ -72,23 +72,29 @@ type fsPeer struct {
 	m    *task.Manager
 }
 
-// start starts p's host with cfg (whose Key is p's) and mounts its fs service and, if mount is
-// set, more; then opens its manager. With storage, the node registers on the ledger at hostAddr
-// (its own first address when empty).
+// start starts a node of the world; see startFSPeer.
 func (w *fsWorld) start(name string, key *keys.KeyPair, cfg node.Config, storage bool, mount func(*node.Host) error) *fsPeer {
-	t := w.t
+	return startFSPeer(w.t, w.dir, w.led, w.scanURL, name, key, cfg, storage, 1, mount)
+}
+
+// startFSPeer starts a host with cfg (its Key set to key), mounts mount (if set) and an fs service
+// (storing uploads when storage is set), and opens a task manager; ledger and SCAN are led and
+// the SCAN node at scanURL. With storage the node registers on the ledger as an FS node at its
+// host's first address, at price.
+func startFSPeer(t *testing.T, dir string, led ledger.Ledger, scanURL, name string, key *keys.KeyPair, cfg node.Config,
+	storage bool, price uint64, mount func(*node.Host) error) *fsPeer {
 	p := &fsPeer{key: key}
 	cfg.Key = key
-	st, err := store.Open(filepath.Join(w.dir, name+".db"), nil)
+	st, err := store.Open(filepath.Join(dir, name+".db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	var host *node.Host
-	fcfg := fs.Config{Store: st, Ledger: w.led, Key: key, Storage: storage, Logger: quietLogger(), SessionTimeout: 20 * time.Second}
+	fcfg := fs.Config{Store: st, Ledger: led, Key: key, Storage: storage, Logger: quietLogger(), SessionTimeout: 20 * time.Second}
 	if storage {
 		fcfg.Announce = func(ctx context.Context, h store.Hash) error {
-			return task.HostScan(host, w.scanURL).Announce(ctx, h, 0, scan.FSNode)
+			return task.HostScan(host, scanURL).Announce(ctx, h, 0, scan.FSNode)
 		}
 	}
 	if p.svc, err = fs.New(fcfg); err != nil {
@@ -104,16 +110,16 @@ func (w *fsWorld) start(name string, key *keys.KeyPair, cfg node.Config, storage
 	})
 	p.host = host
 	if storage {
-		info := ledger.NodeInfo{Role: ledger.RoleFS, HostAddr: host.Addrs()[0], Pledge: 5000, Capacity: 1 << 40, PricePerMBBlock: 1,
+		info := ledger.NodeInfo{Role: ledger.RoleFS, HostAddr: host.Addrs()[0], Pledge: 5000, Capacity: 1 << 40, PricePerMBBlock: price,
 			MaxProveInterval: 1000, MinFileSize: 1, Accepting: true}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := ledger.Send(ctx, w.led, key, 0, &ledger.RegisterNode{Info: info}); err != nil {
+		if _, err := ledger.Send(ctx, led, key, 0, &ledger.RegisterNode{Info: info}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p.m, err = task.Open(task.Config{Host: host, Store: st, Ledger: w.led, Key: key, Scan: task.HostScan(host, w.scanURL),
-		Path: filepath.Join(w.dir, name+"-tasks.db"), Logger: quietLogger(), ConfirmTimeout: 30 * time.Second})
+	p.m, err = task.Open(task.Config{Host: host, Store: st, Ledger: led, Key: key, Scan: task.HostScan(host, scanURL),
+		Path: filepath.Join(dir, name+"-tasks.db"), Logger: quietLogger(), ConfirmTimeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,24 @@ func TestNetnsRelay(t *testing.T) {
 	if os.Getenv("DSP_PROXY_NETNS_ROLE") != "" {
 		t.Skip("running as a role")
 	}
+	nn := makeNetns(t)
+	nn.start("proxy", nn.prx)
+	nn.start("public", nn.pub)
+	nn.start("private", nn.prv)
+	nn.start("client", nn.pub)
+	nn.wait("private-result", "client-result")
+}
+
+// netns is the namespaces of one test and the roles it started.
+type netns struct {
+	t             *testing.T
+	ipBin, dir    string
+	pub, prx, prv string
+}
+
+// makeNetns makes the three namespaces and their links, removed at cleanup; it skips t where the
+// machine does not allow it.
+func makeNetns(t *testing.T) *netns {
 	if os.Geteuid() != 0 {
 		t.Skip("netns test needs root (ip netns add); the loopback tests cover the same flow")
 	}
@@ -96,46 +114,50 @@ func TestNetnsRelay(t *testing.T) {
 		}
 	}
 
-	dir := t.TempDir()
-	start := func(role, ns string) {
-		logf, err := os.Create(filepath.Join(dir, role+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(ipBin, "netns", "exec", ns, os.Args[0], "-test.run=^TestNetnsRole$", "-test.v", "-test.timeout=150s")
-		cmd.Env = append(os.Environ(), "DSP_PROXY_NETNS_ROLE="+role, "DSP_PROXY_NETNS_DIR="+dir)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { cmd.Wait(); logf.Close(); close(done) }()
-		t.Cleanup(func() {
-			os.WriteFile(filepath.Join(dir, "stop"), nil, 0o600)
-			select {
-			case <-done:
-			case <-time.After(15 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-			if t.Failed() {
-				b, _ := os.ReadFile(filepath.Join(dir, role+".log"))
-				t.Logf("%s log:\n%s", role, b)
-			}
-		})
+	return &netns{t: t, ipBin: ipBin, dir: t.TempDir(), pub: pub, prx: prx, prv: prv}
+}
+
+// start runs role as a child process in namespace ns, stopped at cleanup.
+func (n *netns) start(role, ns string) {
+	t, dir, ipBin := n.t, n.dir, n.ipBin
+	logf, err := os.Create(filepath.Join(dir, role+".log"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	start("proxy", prx)
-	start("public", pub)
-	start("private", prv)
-	start("client", pub)
-	for _, role := range []string{"private-result", "client-result"} {
+	cmd := exec.Command(ipBin, "netns", "exec", ns, os.Args[0], "-test.run=^TestNetnsRole$", "-test.v", "-test.timeout=150s")
+	cmd.Env = append(os.Environ(), "DSP_PROXY_NETNS_ROLE="+role, "DSP_PROXY_NETNS_DIR="+dir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(done) }()
+	t.Cleanup(func() {
+		os.WriteFile(filepath.Join(dir, "stop"), nil, 0o600)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, role+".log"))
+			t.Logf("%s log:\n%s", role, b)
+		}
+	})
+}
+
+// wait waits for each result file and fails the test unless every one is done without error.
+func (n *netns) wait(results ...string) {
+	for _, role := range results {
 		var r nsInfo
-		if err := waitJSON(dir, role, 120*time.Second, &r); err != nil {
-			t.Fatal(err)
+		if err := waitJSON(n.dir, role, 150*time.Second, &r); err != nil {
+			n.t.Fatal(err)
 		}
 		if !r.Done || r.Err != "" {
-			t.Fatalf("%s: %+v", role, r)
+			n.t.Fatalf("%s: %+v", role, r)
 		}
+		n.t.Logf("%s: %+v", role, r)
 	}
 }
 
@@ -189,8 +211,13 @@ func TestNetnsRole(t *testing.T) {
 		}()
 		writeJSON(t, dir, "client-result", nsInfo{Done: true, Err: errString(err)})
 		return
+	case "fclient":
+		fileRole(t, ctx, role, dir)
+		return
 	default:
-		t.Fatalf("unknown role %q", role)
+		if !fileRole(t, ctx, role, dir) {
+			t.Fatalf("unknown role %q", role)
+		}
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "stop")); err == nil {
