@@ -184,3 +184,34 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 	})
 }
+
+// TestCacheReadsOnce: sessions that keep pace share one read per block; one far behind reads for
+// itself without evicting what the others still need.
+func TestCacheReadsOnce(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	fi := addRandom(t, st, 10*store.BlockSize, 4)
+	tree, err := Tree(ctx, st, fi.FileHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := &blockCache{st: st, tree: tree, max: 4, entries: map[int]*cacheEntry{}}
+	before := cacheReads.Load()
+	for pos := range tree {
+		for range 3 { // three sessions in step
+			if _, err := bc.get(ctx, pos); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := cacheReads.Load() - before; got != uint64(len(tree)) {
+		t.Fatalf("%d reads for %d blocks sent to three nodes in step", got, len(tree))
+	}
+	before = cacheReads.Load()
+	if _, err := bc.get(ctx, 0); err != nil { // a session far behind
+		t.Fatal(err)
+	}
+	if _, ok := bc.entries[0]; ok || len(bc.entries) != 4 || cacheReads.Load()-before != 1 {
+		t.Fatalf("a straggler's read changed the cache: %d entries", len(bc.entries))
+	}
+}

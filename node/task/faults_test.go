@@ -242,3 +242,29 @@ func TestWrongPassword(t *testing.T) {
 		t.Fatal("decrypted bytes differ")
 	}
 }
+
+// TestSweepDeletesEndedFiles: once the owner deletes the file on the ledger, the FS nodes' sweep
+// deletes their copies.
+func TestSweepDeletesEndedFiles(t *testing.T) {
+	w := newWorld(t, memNet(), 1)
+	alice := w.newClient("alice", nil)
+	up, _ := upload(t, w, alice, 2*store.BlockSize, 10, UploadRequest{Copies: 1})
+	root, _ := store.ParseHash(up.FileHash)
+	ctx := ctxT(t, 10*time.Second)
+	f := w.fs[0]
+	if n, err := f.svc.Sweep(ctx); err != nil || n != 0 {
+		t.Fatalf("sweep of a live file: %d %v", n, err)
+	}
+	if _, err := ledger.Send(ctx, w.led, alice.key, 0, &ledger.DeleteFile{FileHash: root[:]}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.svc.Sweep(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep after delete: %d %v", n, err)
+	}
+	if _, err := f.store.File(ctx, root); !errors.Is(err, store.ErrFileNotFound) {
+		t.Fatalf("file still stored: %v", err)
+	}
+	if _, err := alice.store.File(ctx, root); err != nil {
+		t.Fatalf("the uploader's own copy is not the sweep's: %v", err)
+	}
+}
