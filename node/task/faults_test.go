@@ -268,3 +268,47 @@ func TestSweepDeletesEndedFiles(t *testing.T) {
 		t.Fatalf("the uploader's own copy is not the sweep's: %v", err)
 	}
 }
+
+// TestPauseResumeCancelRetry: a transfer paused mid-way resumes to completion; a cancelled task
+// retries; controls that do not apply are refused with ErrState.
+func TestPauseResumeCancelRetry(t *testing.T) {
+	w := newWorld(t, memNet(), 1)
+	alice := w.newClient("alice", func(c *Config) { c.Upload.FlightBlocks = 1 })
+	in, _ := randomFile(t, w.dir, 40*store.BlockSize, 11)
+	sub := alice.m.Subscribe()
+	defer sub.Close()
+	id, err := alice.m.Upload(ctxT(t, 5*time.Second), UploadRequest{Path: in, Copies: 1, ProveInterval: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range sub.C() {
+		if ev.ID == id && ev.Status == status.TaskUploadFileTransferBlocks {
+			break
+		}
+	}
+	if err := alice.m.Pause(id); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := alice.m.Get(id); got.State != Paused || got.Status != status.TaskPause {
+		t.Fatalf("after pause: %s %s", got.State, got.StatusName)
+	}
+	if err := alice.m.Pause(id); !errors.Is(err, ErrState) {
+		t.Fatalf("pause of a paused task: %v", err)
+	}
+	if err := alice.m.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.m.Resume(id); !errors.Is(err, ErrState) {
+		t.Fatalf("resume of a cancelled task: %v", err)
+	}
+	if err := alice.m.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, alice.m, id, Done)
+	if err := alice.m.Cancel(id); !errors.Is(err, ErrState) {
+		t.Fatalf("cancel of a done task: %v", err)
+	}
+	if len(alice.m.List()) != 1 {
+		t.Fatalf("list: %+v", alice.m.List())
+	}
+}
