@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"dsp/node/client"
+
+	"github.com/spf13/cobra"
+)
+
+var proveCmd = &cobra.Command{
+	Use:   "prove",
+	Short: "proofs of data possession on the ledger",
+}
+
+func init() {
+	proveCmd.AddCommand(&cobra.Command{
+		Use:   "detail HASH",
+		Short: "per holder of a file: proofs made, last proof height, next due, failures, contract state",
+		Long: `Show, for each FS node holding the file, its storage contract on the ledger: state (pending,
+active, failed, recovering, ended), proofs the ledger accepted, the height of the last one, the
+height by which the next must land (and how many blocks away that is), missed or invalid proofs,
+and what remains of the contract's deposit.`,
+		Args: cobra.ExactArgs(1),
+		RunE: runProveDetail,
+	})
+	root.AddCommand(proveCmd)
+}
+
+// proveDetail is what "prove detail" prints.
+type proveDetail struct {
+	FileHash      string       `json:"fileHash"`
+	Height        uint64       `json:"height"` // the ledger's height when asked
+	ProveInterval uint64       `json:"proveInterval"`
+	ExpiredHeight uint64       `json:"expiredHeight"`
+	Copies        uint64       `json:"copies"`
+	Holders       []proveEntry `json:"holders"`
+}
+
+// proveEntry is one holder's proof status.
+type proveEntry struct {
+	client.Holder
+	// DueIn is NextDue minus the height: blocks left to prove (negative: overdue).
+	DueIn int64 `json:"dueIn"`
+}
+
+func runProveDetail(cmd *cobra.Command, args []string) error {
+	h, err := fileHashArg(args[0])
+	if err != nil {
+		return err
+	}
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		f, err := c.File(ctx, h)
+		if err != nil {
+			return err
+		}
+		li, err := c.LedgerInfo(ctx)
+		if err != nil {
+			return err
+		}
+		d := proveDetail{FileHash: f.Hash, Height: li.Height, ProveInterval: f.ProveInterval,
+			ExpiredHeight: f.ExpiredHeight, Copies: f.Copies, Holders: []proveEntry{}}
+		for _, ho := range f.Holders {
+			d.Holders = append(d.Holders, proveEntry{Holder: ho, DueIn: int64(ho.NextDue) - int64(li.Height)})
+		}
+		return emit(cmd, d, func(w io.Writer) { printProveDetail(w, &d) })
+	})
+}
+
+func printProveDetail(w io.Writer, d *proveDetail) {
+	fmt.Fprintf(w, "file      %s\nheight    %d\ninterval  %d blocks\nexpires   height %d\ncopies    %d\n",
+		d.FileHash, d.Height, d.ProveInterval, d.ExpiredHeight, d.Copies)
+	if len(d.Holders) == 0 {
+		fmt.Fprintln(w, "no holders yet")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATE\tPROOFS\tLAST PROOF\tNEXT DUE\tDUE IN\tFAILURES\tBALANCE")
+	for _, e := range d.Holders {
+		last := "-"
+		if e.LastProof > 0 {
+			last = fmt.Sprint(e.LastProof)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\n", e.Node, e.State, e.Proofs, last, e.NextDue, e.DueIn, e.Failures, e.Balance)
+	}
+	tw.Flush()
+}
