@@ -1,0 +1,47 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+
+	"dsp/tui/faketest"
+)
+
+// goldenScreens renders each screen at 80x24 and 120x40 against the seeded fake.
+var goldenScreens = []struct {
+	name   string
+	screen screenID
+	keys   []string
+}{
+	{"accounts", ScreenAccounts, nil},
+	{"transfers", ScreenTransfers, []string{"down", "down", "enter"}},
+}
+
+func TestGoldenScreens(t *testing.T) {
+	for _, g := range goldenScreens {
+		for _, size := range [][2]int{{80, 24}, {120, 40}} {
+			name := fmt.Sprintf("%s_%dx%d", g.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				d := newDriver(t, faketest.New(), size[0], size[1], Options{StartScreen: g.screen})
+				d.press(g.keys...)
+				s := d.screen()
+				checkSize(t, s, size[0], size[1])
+				golden(t, name, s)
+			})
+		}
+	}
+}
+
+func TestGoldenFirstRun(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		name := fmt.Sprintf("firstrun_%dx%d", size[0], size[1])
+		t.Run(name, func(t *testing.T) {
+			d := newDriver(t, faketest.NewEmpty(), size[0], size[1], Options{})
+			d.press("c", "tab")
+			d.typ("secret")
+			s := d.screen()
+			checkSize(t, s, size[0], size[1])
+			golden(t, name, s)
+		})
+	}
+}
