@@ -32,6 +32,20 @@ func busyChain(t *testing.T, f *fixture) {
 	f.ok(f.fs[0], &SubmitProof{FileHash: sf.FileHash, RoundHeight: c0 + 10, Proof: []byte("p")})
 	f.ok(f.alice, &SetWhiteList{FileHash: sf.FileHash, Privilege: 2, WhiteList: WhiteList{Rules: []WhiteListRule{{Addr: f.bob.Address()}}}})
 	f.ok(f.fs[1], &CloseContract{FileHash: sf.FileHash, Node: f.fs[1].Address()})
+	// Channels: one opened with both deposits, topped up, closed with a proof, updated from both
+	// sides and settled after its challenge period; one closed cooperatively; one left open.
+	c := f.openChannel(f.alice, f.bob, 100, 50)
+	f.ok(f.alice, &DepositChannel{ChannelID: c.ID, Amount: 10})
+	f.ok(f.bob, &CloseChannel{ChannelID: c.ID, Proofs: []BalanceProof{f.proof(f.alice, c.ID, 1, 5)}})
+	f.ok(f.alice, &UpdateChannel{ChannelID: c.ID, Proofs: []BalanceProof{f.proof(f.bob, c.ID, 4, 20)}})
+	f.ok(f.bob, &UpdateChannel{ChannelID: c.ID, Proofs: []BalanceProof{f.proof(f.alice, c.ID, 2, 30)}})
+	f.produce(testChallenge)
+	f.ok(f.alice, &SettleChannel{ChannelID: c.ID})
+	c2 := f.openChannel(f.bob, f.alice, 70, 0)
+	sa, _ := f.bob.Sign(CoopCloseMessage(f.g.ChainID, c2.ID, 20, 50))
+	sb, _ := f.alice.Sign(CoopCloseMessage(f.g.ChainID, c2.ID, 20, 50))
+	f.ok(f.alice, &CoopCloseChannel{ChannelID: c2.ID, BalanceA: 20, BalanceB: 50, SigA: sa, SigB: sb})
+	f.openChannel(f.fs[2], f.bob, 40, 0)
 	// Several transactions in one block.
 	for i := 0; i < 5; i++ {
 		if _, err := f.l.Submit(f.ctx(), f.tx(f.alice, &Transfer{To: f.bob.Address(), Amount: uint64(i + 1)})); err != nil {

@@ -312,7 +312,7 @@ func (l *Embedded) ProduceBlock() (*Block, error) {
 // there means the transaction cannot be in a block), then the payload, whose failure is recorded
 // in the receipt and leaves no other change.
 func (l *Embedded) applyTx(bk *boltKV, height uint64, p *poolTx, index uint32) (Receipt, error) {
-	e := &env{kv: bk, params: &l.params, height: height, txHash: p.hash, sender: p.sender, verifier: l.verifier, verdicts: l.verdicts}
+	e := l.txEnv(bk, height, p)
 	if err := e.chargeTx(p.tx, l.g.Producer); err != nil {
 		return Receipt{}, err
 	}
@@ -330,6 +330,12 @@ func (l *Embedded) applyTx(bk *boltKV, height uint64, p *poolTx, index uint32) (
 	r.Result = res
 	flush(ov, bk)
 	return r, nil
+}
+
+// txEnv is the env p executes in at height over k.
+func (l *Embedded) txEnv(k kv, height uint64, p *poolTx) *env {
+	return &env{kv: k, params: &l.params, height: height, txHash: p.hash, sender: p.sender, verifier: l.verifier,
+		verdicts: l.verdicts, chainID: l.g.ChainID, nonce: p.tx.Nonce, senderKey: p.tx.PubKey}
 }
 
 // flush writes ov's buffered writes into bk.
@@ -404,7 +410,7 @@ func codeOf(err error) rawCode {
 // join the pending state. l.mu is held and l.pending is based on a live read transaction.
 func (l *Embedded) checkPending(p *poolTx, height uint64) error {
 	child := newOverlay(l.pending)
-	e := &env{kv: child, params: &l.params, height: height, txHash: p.hash, sender: p.sender, verifier: l.verifier, verdicts: l.verdicts}
+	e := l.txEnv(child, height, p)
 	if err := e.chargeTx(p.tx, l.g.Producer); err != nil {
 		return err
 	}

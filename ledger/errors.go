@@ -48,6 +48,12 @@ var (
 	ErrDropped = errors.New("transaction dropped")
 	// ErrClosed: the ledger was closed.
 	ErrClosed = errors.New("ledger closed")
+	// ErrBadBalanceProof: a channel balance proof or cooperative-close signature that does not
+	// verify, names another channel or chain, or is not newer than the proof already recorded.
+	ErrBadBalanceProof = errors.New("bad balance proof")
+	// ErrChannelState: a channel operation its state does not allow (a deposit to or close of a
+	// channel that is not open, an update after the challenge period, a settle before its end).
+	ErrChannelState = errors.New("channel state does not allow it")
 	// ErrGenesisMismatch: a data directory made from another genesis.
 	ErrGenesisMismatch = errors.New("genesis mismatch")
 )

@@ -36,6 +36,10 @@ type env struct {
 	sender   keys.Address
 	verifier ProofVerifier
 	verdicts *verdicts // nil: no cache
+
+	chainID   string // the chain's id: channel ids and channel signatures are bound to it
+	nonce     uint64 // the transaction's nonce (a channel's id is derived from its opener's)
+	senderKey []byte // the transaction's PubKey
 }
 
 // state accessors. Records are written by this package, so decodeTrusted suffices.
@@ -179,6 +183,18 @@ func (e *env) execute(p Payload) (result string, err error) {
 		return "", e.deleteName(p)
 	case *RenewHeader:
 		return "", e.renewHeader(p)
+	case *OpenChannel:
+		return e.openChannel(p)
+	case *DepositChannel:
+		return "", e.depositChannel(p)
+	case *CloseChannel:
+		return "", e.closeChannel(p)
+	case *UpdateChannel:
+		return "", e.updateChannel(p)
+	case *CoopCloseChannel:
+		return "", e.coopCloseChannel(p)
+	case *SettleChannel:
+		return "", e.settleChannel(p)
 	}
 	return "", invalid("unknown payload %T", p)
 }

@@ -34,6 +34,10 @@ type Params struct {
 	// RecoveryRounds is how many prove intervals a node assigned to recover a file has, from its
 	// assignment, to confirm it and land its first valid proof; 0 means 1.
 	RecoveryRounds uint64 `json:"recovery_rounds"`
+	// ChannelChallengeBlocks is a payment channel's challenge period: after a unilateral close,
+	// the blocks during which the other side may submit newer balance proofs before the channel
+	// can be settled; 0 means DefaultChannelChallengeBlocks.
+	ChannelChallengeBlocks uint64 `json:"channel_challenge_blocks"`
 }
 
 // DefaultMaxBlockProofWork is the PDP work a block may carry when Params.MaxBlockProofWork is 0:
@@ -81,6 +85,8 @@ func DefaultParams() Params {
 		ProofGraceRounds:  0,
 		SlashPercent:      10,
 		RecoveryRounds:    2,
+
+		ChannelChallengeBlocks: DefaultChannelChallengeBlocks,
 	}
 }
 

@@ -138,6 +138,15 @@ func (h *Handler) handle(ctx context.Context, req any) (any, error) {
 	case *DutiesRequest:
 		v, err := l.Duties(ctx, r.Node)
 		return &DutiesReply{Duties: v}, err
+	case *ChannelRequest:
+		v, err := l.Channel(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &ChannelReply{Channel: *v}, nil
+	case *ChannelsRequest:
+		v, err := l.Channels(ctx, r.Address)
+		return &ChannelsReply{Channels: v}, err
 	case *HeaderRequest:
 		v, err := l.Header(ctx, r.Name)
 		if err != nil {

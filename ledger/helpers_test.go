@@ -72,6 +72,7 @@ func newFixtureWith(t *testing.T, mk apiMaker, v ProofVerifier) *fixture {
 	}
 	f.g = DevnetGenesis(f.producer.Address(), funded)
 	f.g.Params.MinFee = 1
+	f.g.Params.ChannelChallengeBlocks = testChallenge
 	l, err := Open(Config{Path: filepath.Join(f.dir, "ledger.db"), Genesis: f.g, Producer: f.producer, BlockInterval: -1, Verifier: v})
 	if err != nil {
 		t.Fatal(err)

@@ -24,9 +24,11 @@ var (
 	sURLs      = []byte("s.url")   // "header://url" -> URLRecord
 	sDue       = []byte("s.due")   // u64 deadline | fileKey | node -> 1 (contracts owing a proof by then)
 	sDuty      = []byte("s.duty")  // node | fileKey -> 1 (the node's pending, active and recovering contracts)
+	sChannels  = []byte("s.chan")  // channel id -> Channel
+	sChanAcct  = []byte("s.chacc") // address | channel id -> 1 (the channels an account is part of)
 )
 
-var stateBuckets = [][]byte{sAccounts, sNodes, sFiles, sOwner, sWhiteList, sContracts, sProofs, sHeaders, sURLs, sDue, sDuty}
+var stateBuckets = [][]byte{sAccounts, sNodes, sFiles, sOwner, sWhiteList, sContracts, sProofs, sHeaders, sURLs, sDue, sDuty, sChannels, sChanAcct}
 
 var allBuckets = append([][]byte{bMeta, bBlocks, bBlockHash, bTxs}, stateBuckets...)
 

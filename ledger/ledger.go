@@ -57,6 +57,11 @@ type Ledger interface {
 	// do before their file's expiry are left out. An FS node's prover loop needs only this call
 	// and Challenge.
 	Duties(ctx context.Context, node keys.Address) ([]Duty, error)
+	// Channel returns a payment channel (open, closing with its SettleHeight, or settled) by id,
+	// PREPARE_CHANNEL_ERROR (ErrNotFound) if there is none.
+	Channel(ctx context.Context, id Hash) (*Channel, error)
+	// Channels lists the payment channels addr is a side of, in any state, by channel id.
+	Channels(ctx context.Context, addr keys.Address) ([]Channel, error)
 	// Header returns a registered DNS header, DSP_GET_FILE_LINK_FAILED if none is live.
 	Header(ctx context.Context, name string) (*Header, error)
 	// Resolve returns the record of a live URL ("header://url", or "url" under the default

@@ -50,6 +50,10 @@ const (
 	OpWaitTxReply      = wire.OpLedgerStart + 39
 	OpDutiesRequest    = wire.OpLedgerStart + 40
 	OpDutiesReply      = wire.OpLedgerStart + 41
+	OpChannelRequest   = wire.OpLedgerStart + 42
+	OpChannelReply     = wire.OpLedgerStart + 43
+	OpChannelsRequest  = wire.OpLedgerStart + 44
+	OpChannelsReply    = wire.OpLedgerStart + 45
 	OpLedgerError      = wire.OpLedgerStart + 99
 	maxWaitTxTimeoutMs = 30_000 // a WaitTxRequest waits at most this long on the serving node
 )
@@ -159,6 +163,18 @@ type DutiesRequest struct{ Node keys.Address }
 // DutiesReply carries a node's duties.
 type DutiesReply struct{ Duties []Duty }
 
+// ChannelRequest asks for a payment channel by id.
+type ChannelRequest struct{ ID Hash }
+
+// ChannelReply carries a payment channel.
+type ChannelReply struct{ Channel Channel }
+
+// ChannelsRequest asks for the payment channels an account is part of.
+type ChannelsRequest struct{ Address keys.Address }
+
+// ChannelsReply carries payment channels.
+type ChannelsReply struct{ Channels []Channel }
+
 // HeaderRequest asks for a DNS header.
 type HeaderRequest struct{ Name string }
 
@@ -251,6 +267,10 @@ var messageTypes = []opPair{
 	{OpWaitTxReply, "LedgerWaitTxReply", func() any { return new(WaitTxReply) }},
 	{OpDutiesRequest, "LedgerDutiesRequest", func() any { return new(DutiesRequest) }},
 	{OpDutiesReply, "LedgerDutiesReply", func() any { return new(DutiesReply) }},
+	{OpChannelRequest, "LedgerChannelRequest", func() any { return new(ChannelRequest) }},
+	{OpChannelReply, "LedgerChannelReply", func() any { return new(ChannelReply) }},
+	{OpChannelsRequest, "LedgerChannelsRequest", func() any { return new(ChannelsRequest) }},
+	{OpChannelsReply, "LedgerChannelsReply", func() any { return new(ChannelsReply) }},
 	{OpLedgerError, "LedgerError", func() any { return new(ErrorReply) }},
 }
 
@@ -267,5 +287,5 @@ var sentinelNames = map[string]error{
 	"not_owner": ErrNotOwner, "not_found": ErrNotFound, "exists": ErrExists, "reserved": ErrReserved,
 	"expired": ErrExpired, "rejected": ErrRejected, "bad_proof": ErrBadProof, "bad_block": ErrBadBlock,
 	"mempool_full": ErrMempoolFull, "duplicate": ErrDuplicate, "dropped": ErrDropped, "closed": ErrClosed,
-	"genesis_mismatch": ErrGenesisMismatch,
+	"genesis_mismatch": ErrGenesisMismatch, "bad_balance_proof": ErrBadBalanceProof, "channel_state": ErrChannelState,
 }

@@ -324,6 +324,38 @@ func openRound(next0, interval, next uint64) (uint64, error) {
 	return next0 + k*interval, nil
 }
 
+// Channel implements Ledger.
+func (l *Embedded) Channel(_ context.Context, id Hash) (*Channel, error) {
+	var c *Channel
+	err := l.view(func(e *env, _ *bolt.Tx) error {
+		var ok bool
+		if c, ok = e.channel(id); !ok {
+			return chanErr(ErrNotFound, "channel %s does not exist", id)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// Channels implements Ledger.
+func (l *Embedded) Channels(_ context.Context, addr keys.Address) ([]Channel, error) {
+	var out []Channel
+	err := l.view(func(e *env, tx *bolt.Tx) error {
+		return scan(tx, sChanAcct, addr[:], func(k, _ []byte) error {
+			var id Hash
+			if len(k) != len(addr)+len(id) {
+				return status.Wrap(status.ChainInternalError, ErrMalformed, "channel index key %x", k)
+			}
+			copy(id[:], k[len(addr):])
+			if c, ok := e.channel(id); ok {
+				out = append(out, *c)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 // Header implements Ledger.
 func (l *Embedded) Header(_ context.Context, name string) (*Header, error) {
 	var h *Header

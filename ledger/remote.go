@@ -199,6 +199,24 @@ func (r *Remote) Duties(ctx context.Context, node keys.Address) ([]Duty, error) 
 	return v.Duties, nil
 }
 
+// Channel implements Ledger.
+func (r *Remote) Channel(ctx context.Context, id Hash) (*Channel, error) {
+	v, err := call[ChannelReply](ctx, r, OpChannelRequest, &ChannelRequest{ID: id})
+	if err != nil {
+		return nil, err
+	}
+	return &v.Channel, nil
+}
+
+// Channels implements Ledger.
+func (r *Remote) Channels(ctx context.Context, addr keys.Address) ([]Channel, error) {
+	v, err := call[ChannelsReply](ctx, r, OpChannelsRequest, &ChannelsRequest{Address: addr})
+	if err != nil {
+		return nil, err
+	}
+	return v.Channels, nil
+}
+
 // Header implements Ledger.
 func (r *Remote) Header(ctx context.Context, name string) (*Header, error) {
 	v, err := call[HeaderReply](ctx, r, OpHeaderRequest, &HeaderRequest{Name: name})

@@ -29,6 +29,9 @@ var suite = []struct {
 	{"Queries", testQueries},
 	{"SendAndCanDownload", testSendAndCanDownload},
 	{"MoreRefusals", testMoreRefusals},
+	{"ChannelCheatOverridden", testChannelCheatOverridden},
+	{"ChannelRefusals", testChannelRefusals},
+	{"ChannelCoopClose", testChannelCoopClose},
 }
 
 func runSuite(t *testing.T, mk apiMaker) {

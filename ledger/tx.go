@@ -30,6 +30,12 @@ const (
 	KindUpdateURL      TxKind = 33
 	KindDeleteName     TxKind = 34
 	KindRenewHeader    TxKind = 35
+	KindOpenChannel      TxKind = 40
+	KindDepositChannel   TxKind = 41
+	KindCloseChannel     TxKind = 42
+	KindUpdateChannel    TxKind = 43
+	KindCoopCloseChannel TxKind = 44
+	KindSettleChannel    TxKind = 45
 	maxPayloadBytes           = 48 << 10
 	maxTxBytes                = 56 << 10 // a tx fits in one wire frame with its envelope
 )
@@ -226,6 +232,12 @@ var payloadTypes = map[TxKind]func() Payload{
 	KindUpdateURL:      func() Payload { return &UpdateURL{} },
 	KindDeleteName:     func() Payload { return &DeleteName{} },
 	KindRenewHeader:    func() Payload { return &RenewHeader{} },
+	KindOpenChannel:      func() Payload { return &OpenChannel{} },
+	KindDepositChannel:   func() Payload { return &DepositChannel{} },
+	KindCloseChannel:     func() Payload { return &CloseChannel{} },
+	KindUpdateChannel:    func() Payload { return &UpdateChannel{} },
+	KindCoopCloseChannel: func() Payload { return &CoopCloseChannel{} },
+	KindSettleChannel:    func() Payload { return &SettleChannel{} },
 }
 
 // Tx is a signed transaction. Its canonical encoding is the msgpack array of its fields in this

@@ -13,6 +13,8 @@ var kindNames = map[TxKind]string{
 	KindCloseContract: "close_contract", KindSetWhiteList: "set_whitelist", KindSubmitProof: "submit_proof",
 	KindRegisterHeader: "register_header", KindRegisterURL: "register_url", KindTransferName: "transfer_name",
 	KindUpdateURL: "update_url", KindDeleteName: "delete_name", KindRenewHeader: "renew_header",
+	KindOpenChannel: "open_channel", KindDepositChannel: "deposit_channel", KindCloseChannel: "close_channel",
+	KindUpdateChannel: "update_channel", KindCoopCloseChannel: "coop_close_channel", KindSettleChannel: "settle_channel",
 }
 
 // String returns the kind's name, e.g. "transfer".
