@@ -12,32 +12,32 @@ type TxKind uint8
 
 // Transaction kinds.
 const (
-	KindTransfer       TxKind = 1
-	KindPledge         TxKind = 2
-	KindUnlock         TxKind = 3
-	KindRegisterNode   TxKind = 10
-	KindUpdateNode     TxKind = 11
-	KindUnregisterNode TxKind = 12
-	KindStoreFile      TxKind = 20
-	KindDeleteFile     TxKind = 21
-	KindConfirmFile    TxKind = 22
-	KindCloseContract  TxKind = 23
-	KindSetWhiteList   TxKind = 24
-	KindSubmitProof    TxKind = 25
-	KindRegisterHeader TxKind = 30
-	KindRegisterURL    TxKind = 31
-	KindTransferName   TxKind = 32
-	KindUpdateURL      TxKind = 33
-	KindDeleteName     TxKind = 34
-	KindRenewHeader    TxKind = 35
+	KindTransfer         TxKind = 1
+	KindPledge           TxKind = 2
+	KindUnlock           TxKind = 3
+	KindRegisterNode     TxKind = 10
+	KindUpdateNode       TxKind = 11
+	KindUnregisterNode   TxKind = 12
+	KindStoreFile        TxKind = 20
+	KindDeleteFile       TxKind = 21
+	KindConfirmFile      TxKind = 22
+	KindCloseContract    TxKind = 23
+	KindSetWhiteList     TxKind = 24
+	KindSubmitProof      TxKind = 25
+	KindRegisterHeader   TxKind = 30
+	KindRegisterURL      TxKind = 31
+	KindTransferName     TxKind = 32
+	KindUpdateURL        TxKind = 33
+	KindDeleteName       TxKind = 34
+	KindRenewHeader      TxKind = 35
 	KindOpenChannel      TxKind = 40
 	KindDepositChannel   TxKind = 41
 	KindCloseChannel     TxKind = 42
 	KindUpdateChannel    TxKind = 43
 	KindCoopCloseChannel TxKind = 44
 	KindSettleChannel    TxKind = 45
-	maxPayloadBytes           = 48 << 10
-	maxTxBytes                = 56 << 10 // a tx fits in one wire frame with its envelope
+	maxPayloadBytes             = 48 << 10
+	maxTxBytes                  = 56 << 10 // a tx fits in one wire frame with its envelope
 )
 
 // Payload is the body of a transaction. Each payload type names its kind.
@@ -214,24 +214,24 @@ func (DeleteName) Kind() TxKind { return KindDeleteName }
 func (RenewHeader) Kind() TxKind { return KindRenewHeader }
 
 var payloadTypes = map[TxKind]func() Payload{
-	KindTransfer:       func() Payload { return &Transfer{} },
-	KindPledge:         func() Payload { return &Pledge{} },
-	KindUnlock:         func() Payload { return &Unlock{} },
-	KindRegisterNode:   func() Payload { return &RegisterNode{} },
-	KindUpdateNode:     func() Payload { return &UpdateNode{} },
-	KindUnregisterNode: func() Payload { return &UnregisterNode{} },
-	KindStoreFile:      func() Payload { return &StoreFile{} },
-	KindDeleteFile:     func() Payload { return &DeleteFile{} },
-	KindConfirmFile:    func() Payload { return &ConfirmFile{} },
-	KindCloseContract:  func() Payload { return &CloseContract{} },
-	KindSetWhiteList:   func() Payload { return &SetWhiteList{} },
-	KindSubmitProof:    func() Payload { return &SubmitProof{} },
-	KindRegisterHeader: func() Payload { return &RegisterHeader{} },
-	KindRegisterURL:    func() Payload { return &RegisterURL{} },
-	KindTransferName:   func() Payload { return &TransferName{} },
-	KindUpdateURL:      func() Payload { return &UpdateURL{} },
-	KindDeleteName:     func() Payload { return &DeleteName{} },
-	KindRenewHeader:    func() Payload { return &RenewHeader{} },
+	KindTransfer:         func() Payload { return &Transfer{} },
+	KindPledge:           func() Payload { return &Pledge{} },
+	KindUnlock:           func() Payload { return &Unlock{} },
+	KindRegisterNode:     func() Payload { return &RegisterNode{} },
+	KindUpdateNode:       func() Payload { return &UpdateNode{} },
+	KindUnregisterNode:   func() Payload { return &UnregisterNode{} },
+	KindStoreFile:        func() Payload { return &StoreFile{} },
+	KindDeleteFile:       func() Payload { return &DeleteFile{} },
+	KindConfirmFile:      func() Payload { return &ConfirmFile{} },
+	KindCloseContract:    func() Payload { return &CloseContract{} },
+	KindSetWhiteList:     func() Payload { return &SetWhiteList{} },
+	KindSubmitProof:      func() Payload { return &SubmitProof{} },
+	KindRegisterHeader:   func() Payload { return &RegisterHeader{} },
+	KindRegisterURL:      func() Payload { return &RegisterURL{} },
+	KindTransferName:     func() Payload { return &TransferName{} },
+	KindUpdateURL:        func() Payload { return &UpdateURL{} },
+	KindDeleteName:       func() Payload { return &DeleteName{} },
+	KindRenewHeader:      func() Payload { return &RenewHeader{} },
 	KindOpenChannel:      func() Payload { return &OpenChannel{} },
 	KindDepositChannel:   func() Payload { return &DepositChannel{} },
 	KindCloseChannel:     func() Payload { return &CloseChannel{} },
