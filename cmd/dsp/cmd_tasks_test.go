@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dsp/node"
+	"dsp/node/client"
+	"dsp/status"
+)
+
+// scriptedTasks is a node's task API that plays a fixed script of task snapshots, publishing each
+// as an event: it tests how the CLI follows a task (events over the real control API, polling,
+// exit codes) without a network of nodes. The devnet tests cover real uploads and downloads.
+type scriptedTasks struct {
+	node.NoServices
+	n      *node.Node
+	script []client.Task // the snapshots a started task goes through; the last is final
+	step   time.Duration
+
+	mu    sync.Mutex
+	tasks map[string]*client.Task
+	req   client.UploadRequest
+	wg    sync.WaitGroup
+}
+
+func (s *scriptedTasks) start(kind string) *client.Task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := kind + "-1"
+	t := &client.Task{ID: id, Kind: kind, State: taskRunning, Status: int(status.TaskDoing), StatusName: status.TaskDoing.String()}
+	s.tasks[id] = t
+	cp := *t
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for _, next := range s.script {
+			time.Sleep(s.step)
+			next.ID, next.Kind = id, kind
+			s.mu.Lock()
+			*s.tasks[id] = next
+			s.mu.Unlock()
+			s.n.Publish(client.EventTask, next)
+		}
+	}()
+	return &cp
+}
+
+func (s *scriptedTasks) Upload(_ context.Context, req client.UploadRequest) (*client.Task, error) {
+	s.mu.Lock()
+	s.req = req
+	s.mu.Unlock()
+	return s.start("upload"), nil
+}
+
+func (s *scriptedTasks) Download(_ context.Context, req client.DownloadRequest) (*client.Task, error) {
+	return s.start("download"), nil
+}
+
+func (s *scriptedTasks) Task(_ context.Context, id string) (*client.Task, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[id]
+	if !ok {
+		return nil, status.New(status.DspTaskNotExist, "no task %s", id)
+	}
+	cp := *t
+	return &cp, nil
+}
+
+var scriptedSeq atomic.Int64
+
+// scriptedNode starts a real headless node whose task API plays script; the CLI reaches it
+// through its data directory's api.json.
+func scriptedNode(t *testing.T, step time.Duration, script ...client.Task) (string, *scriptedTasks) {
+	t.Helper()
+	s := &scriptedTasks{script: script, step: step, tasks: map[string]*client.Task{}}
+	n, err := node.Open(node.Options{
+		DataDir: t.TempDir(), Listen: []string{fmt.Sprintf("mem://scripted-%d", scriptedSeq.Add(1))},
+		Logger: slog.New(slog.DiscardHandler),
+		Setup:  func(n *node.Node, _ *node.Host) error { s.n = n; n.SetServices(s); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(); s.wg.Wait() })
+	return n.Opts().DataDir, s
+}
+
+func transferring(held uint64) client.Task {
+	return client.Task{State: taskRunning, Status: int(status.TaskUploadFileTransferBlocks),
+		StatusName: status.TaskUploadFileTransferBlocks.String(), FileHash: strings.Repeat("ab", 32), Blocks: 10, Held: held}
+}
+
+func smallFile(t *testing.T, data string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "f.txt")
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestUploadFollowsTaskToDone(t *testing.T) {
+	done := transferring(10)
+	done.State, done.URL = taskDone, "dsp://notes"
+	dir, s := scriptedNode(t, 20*time.Millisecond, transferring(3), transferring(7), done)
+	f := smallFile(t, "hello")
+	out, errOut, code := runCLI(t, "upload", f, "--copies", "2", "--url", "dsp://notes", "--privilege", "public", "--data", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "fileHash") || !strings.Contains(out, done.FileHash) || !strings.Contains(out, "dsp://notes") {
+		t.Fatalf("upload output lacks hash or url:\n%s", out)
+	}
+	// Not a terminal: plain progress lines on stderr, the last at 100 %.
+	if !strings.Contains(errOut, "TaskUploadFileTransferBlocks") || !strings.Contains(errOut, "10/10 blocks (100%)") || strings.Contains(errOut, "\r") {
+		t.Fatalf("progress lines:\n%q", errOut)
+	}
+	s.mu.Lock()
+	req := s.req
+	s.mu.Unlock()
+	if req.Copies != 2 || req.Privilege != 1 || req.URL != "dsp://notes" || !req.RegisterURL || !filepath.IsAbs(req.Path) {
+		t.Fatalf("request sent to the node: %+v", req)
+	}
+
+	// --json: only the final task on stdout, nothing on stderr.
+	dir, _ = scriptedNode(t, 10*time.Millisecond, transferring(5), done)
+	out, errOut, code = runCLI(t, "upload", f, "--data", dir, "--json")
+	var got client.Task
+	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &got) != nil || got.FileHash != done.FileHash || got.URL != "dsp://notes" || got.State != taskDone {
+		t.Fatalf("--json upload: exit %d, stderr %q, out %s", code, errOut, out)
+	}
+}
+
+func TestUploadFailureExitsWithTaskCode(t *testing.T) {
+	failed := transferring(4)
+	failed.State, failed.Code, failed.Msg = taskFailed, status.TaskFsPutBlockFailed.Num(), "node X refused block 5"
+	dir, _ := scriptedNode(t, 10*time.Millisecond, transferring(2), failed)
+	f := smallFile(t, "hello")
+	e := wantErr(t, 1, 50038, "upload", f, "--data", dir)
+	if !strings.Contains(e.Msg, "node X refused block 5") {
+		t.Fatalf("message %q", e.Msg)
+	}
+	dir, _ = scriptedNode(t, 10*time.Millisecond, failed)
+	_, errOut, code := runCLI(t, "upload", f, "--data", dir)
+	if code != 1 || !strings.Contains(errOut, "50038 FS_PUT_BLOCK_FAILED") {
+		t.Fatalf("text failure: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestDownloadDetachReturnsAtOnce(t *testing.T) {
+	dir, _ := scriptedNode(t, time.Hour) // the task never moves
+	out, _, code := runCLI(t, "download", strings.Repeat("cd", 32), "--detach", "--data", dir, "--json")
+	var got client.Task
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.ID != "download-1" || got.State != taskRunning {
+		t.Fatalf("detached download: exit %d, out %s", code, out)
+	}
+	e := wantErr(t, 1, 58000, "tasks", "no-such-task", "--data", dir)
+	if !strings.Contains(e.Msg, "no-such-task") {
+		t.Fatalf("message %q", e.Msg)
+	}
+}
+
+func TestUploadDetachWaitsForHash(t *testing.T) {
+	dir, _ := scriptedNode(t, 20*time.Millisecond, transferring(1), transferring(2))
+	out, _, code := runCLI(t, "upload", smallFile(t, "x"), "--detach", "--data", dir, "--json")
+	var got client.Task
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.FileHash == "" || got.State != taskRunning {
+		t.Fatalf("detached upload: exit %d, out %s", code, out)
+	}
+}
+
+func TestUploadBadInput(t *testing.T) {
+	dir := t.TempDir()
+	f := smallFile(t, "x")
+	e := wantErr(t, 2, 40002, "upload", filepath.Join(dir, "missing.bin"), "--data", dir)
+	if !strings.Contains(e.Msg, "missing.bin") {
+		t.Fatalf("message %q", e.Msg)
+	}
+	wantErr(t, 2, 40002, "upload", dir, "--data", dir) // a directory
+	wantErr(t, 2, 40002, "upload", f, "--copies", "0", "--data", dir)
+	wantErr(t, 2, 40002, "upload", f, "--privilege", "secret", "--data", dir)
+	wantErr(t, 2, 40002, "upload", f, "--url", "dsp://bad name", "--data", dir)
+	wantErr(t, 2, 40002, "upload", f, "--url", "HTTP://x", "--data", dir)
+	wantErr(t, 1, 40010, "upload", f, "--whitelist", "nope", "--data", dir)
+	wantErr(t, 2, 40002, "upload", f, "--password-file", filepath.Join(dir, "nofile"), "--data", dir)
+	empty := smallFile(t, "\n")
+	wantErr(t, 2, 40002, "upload", f, "--password-file", empty, "--data", dir)
+	wantErr(t, 2, 40002, "download", "xyz", "--data", dir)
+	wantErr(t, 2, 40002, "download", "dsp://", "--data", dir)
+	wantErr(t, 2, 40002, "download", strings.Repeat("ab", 32), "-o", f, "--data", dir) // exists
+	wantErr(t, 2, 40002, "download", strings.Repeat("ab", 32), "-o", filepath.Join(dir, "no", "dir", "x"), "--data", dir)
+}
