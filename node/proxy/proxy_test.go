@@ -379,3 +379,56 @@ func TestUseAtRuntime(t *testing.T) {
 		return ok && i.Online
 	})
 }
+
+// TestBadInput: a control request the proxy cannot use is answered with INVALID_PARAMS and the
+// stream goes on; a relay stream opened by a peer other than the proxy is refused.
+func TestBadInput(t *testing.T) {
+	checkGoroutines(t)
+	ph, _ := proxyNode(t, Config{})
+	priv, pc := privateNode(t, genKey(t), proxyURL(ph), 0, ClientConfig{})
+	waitFor(t, 10*time.Second, "active", func() bool { return pc.Status().State == StateActive })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	other := clientNode(t)
+	sess := rawControl(t, ctx, other, ph)
+	if _, err := sess.call(ctx, &testEcho{Data: []byte("not a control request")}); !errors.Is(err, status.Is(status.InvalidParams)) {
+		t.Fatalf("unexpected request: %v", err)
+	}
+	// A payload that does not decode under its opcode.
+	sess.nonce++
+	sess.w.WriteMessage(&wire.Message{Message: []byte{0xc1, 0xff}, Opcode: OpRelease, NetID: sess.net, RequestNonce: sess.nonce})
+	m, payload, _, err := sess.read()
+	if err != nil || !m.ReplyFlag || m.RequestNonce != sess.nonce {
+		t.Fatalf("reply to a malformed request: %v %v", m, err)
+	}
+	if e, ok := payload.(*ErrorReply); !ok || e.Code != status.InvalidParams.Num() {
+		t.Fatalf("malformed request answered with %+v", payload)
+	}
+	if v, err := sess.call(ctx, &wire.Keepalive{}); err != nil {
+		t.Fatalf("keepalive after bad input: %v", err)
+	} else if _, ok := v.(*wire.KeepaliveResponse); !ok {
+		t.Fatalf("keepalive answered with %T", v)
+	}
+	if _, err := sess.call(ctx, &StatusRequest{}); !errors.Is(err, status.Is(status.NoDsp)) {
+		t.Fatalf("status without an allocation: %v", err)
+	}
+
+	// Another peer of the private node pretends to relay a connection.
+	p, err := other.Connect(ctx, priv.Account().String()+"@"+pc.Status().Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := p.OpenStream(ctx, RelayProto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	writeRelayOpen(st, &RelayOpen{ProxyAddress: pc.Status().Address, Remote: "203.0.113.9:1"})
+	st.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := st.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Fatalf("forged relay stream: read %v, want it closed", err)
+	}
+	if got := pc.Status().RelayedTotal; got != 1 {
+		t.Fatalf("%d relayed connections accepted, want only the real one", got)
+	}
+}
