@@ -393,3 +393,8 @@ func (n *Node) Opts() Options { return n.opts }
 // Publish sends an event to every subscriber of the node's event stream (client.NodeAPI.Events,
 // GET /api/v1/events). Services use it for task progress; it never blocks.
 func (n *Node) Publish(typ string, data any) { n.events.publish(typ, data) }
+
+// AddCloser adds fn to what Close runs, in reverse order of addition: something added during
+// Options.Setup stops after the host; something added after Open returned stops before the API
+// servers and the host. fn runs once, also when Open fails after it was added.
+func (n *Node) AddCloser(name string, fn func() error) { n.addCloser(name, fn) }
