@@ -559,7 +559,9 @@ func (s *services) ResumeTask(_ context.Context, id string, password []byte) err
 }
 
 // CancelTask implements client.TaskAPI.
-func (s *services) CancelTask(_ context.Context, id string) error { return s.n.tasks.Cancel(task.ID(id)) }
+func (s *services) CancelTask(_ context.Context, id string) error {
+	return s.n.tasks.Cancel(task.ID(id))
+}
 
 // RetryTask implements client.TaskAPI.
 func (s *services) RetryTask(_ context.Context, id string) error { return s.n.tasks.Retry(task.ID(id)) }
