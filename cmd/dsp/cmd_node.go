@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"dsp/keys"
 	"dsp/node"
+	"dsp/node/roles"
 	"dsp/status"
 
 	"github.com/spf13/cobra"
@@ -34,6 +36,15 @@ var (
 	nodePassFile  string
 	nodeLogLevel  string
 	nodeLogFormat string
+	nodeGenesis   string
+	nodeLedger    string
+	nodeScan      string
+	nodeProxy     string
+	nodeFSCap     uint64
+	nodeFSPrice   uint64
+	nodeFSMaxIv   uint64
+	nodeFSPledge  uint64
+	nodeResume    bool
 )
 
 // nodeSignals stop a running node.
@@ -44,7 +55,11 @@ func init() {
 		Use:   "node",
 		Short: "run a headless node until SIGINT or SIGTERM",
 		Long: `Run a headless node: the P2P host on --listen, the services of --roles, Prometheus metrics
-on --metrics and the control API on --api (loopback by default). The node's account key is
+on --metrics and the control API on --api (loopback by default). Every node runs a task manager
+(<data dir>/tasks.db) and serves the files it holds complete. The ledger role keeps its chain in
+<data dir>/ledger (a new devnet chain on an empty directory, its genesis written there); other
+nodes reach the ledger over the wire (--ledger). Nodes with the fs, scan, dns or proxy role
+register themselves on the ledger at start (FS terms from the --fs-* flags). The node's account key is
 a wallet account (<data dir>/wallet.json) when --password-file is given, else <data dir>/node.key
 (made on first start, mode 0600); its block store is <data dir>/store/blocks.db.
 When the API serves, the node writes <data dir>/api.json (URL and bearer token, mode 0600), which
@@ -68,6 +83,15 @@ unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.`,
 	f.DurationVar(&nodeKATimeout, "keepalive-timeout", 20*time.Second, "close a connection silent this long")
 	f.StringVar(&nodeAccount, "account", "", "wallet account (address or label) to run as; default the wallet's default account")
 	f.StringVar(&nodePassFile, "password-file", "", "run as a wallet account (<data dir>/wallet.json), unlocked with the password in FILE (first line)")
+	f.StringVar(&nodeGenesis, "genesis", "", "ledger role: the chain's genesis file (default: the chain in <data dir>/ledger, or a new devnet chain funding this node)")
+	f.StringVar(&nodeLedger, "ledger", "", "without the ledger role: the ledger node, ACCOUNT@kcp://host:port (default: the first peer that serves the ledger)")
+	f.StringVar(&nodeScan, "scan", "", "the SCAN node, ACCOUNT@kcp://host:port (default: this node with the scan role, else the first SCAN node on the ledger)")
+	f.StringVar(&nodeProxy, "proxy", "", "a proxy node's URL: ask it for an address and advertise that address (a node behind NAT)")
+	f.Uint64Var(&nodeFSCap, "fs-capacity", 0, "fs role: bytes offered (default 1 GiB)")
+	f.Uint64Var(&nodeFSPrice, "fs-price", 0, "fs role: price per started MiB per block (default 1)")
+	f.Uint64Var(&nodeFSMaxIv, "fs-max-interval", 0, "fs role: the longest prove interval accepted, in blocks (default 10000)")
+	f.Uint64Var(&nodeFSPledge, "fs-pledge", 0, "fs role: pledge locked at registration (default the chain's minimum)")
+	f.BoolVar(&nodeResume, "auto-resume", false, "resume unfinished tasks at start (default: they wait, paused)")
 	f.StringVar(&nodeLogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&nodeLogFormat, "log-format", "text", "text or json")
 	root.AddCommand(c)
@@ -113,13 +137,18 @@ func runNode(cmd *cobra.Command, _ []string) error {
 	// Catch the signals before anything starts, so a stop during start-up is clean too.
 	ctx, stop := signal.NotifyContext(cmd.Context(), nodeSignals...)
 	defer stop()
-	n, err := node.Open(node.Options{
+	peers := splitList(nodePeers)
+	if nodeLedger != "" && !slices.Contains(peers, nodeLedger) {
+		peers = append(peers, nodeLedger)
+	}
+	n, err := roles.Open(roles.Config{Options: node.Options{
 		Key: key, DataDir: flagData, Listen: splitList(nodeListen), Advertise: nodeAdvertise, Roles: splitList(nodeRoles),
-		Peers: splitList(nodePeers), MetricsAddr: nodeMetrics, APIAddr: nodeAPI,
+		Peers: peers, MetricsAddr: nodeMetrics, APIAddr: nodeAPI,
 		NetworkID: nodeNetwork, Logger: log, KeepaliveInterval: nodeKeepalive, KeepaliveTimeout: nodeKATimeout,
-	})
+	}, Genesis: nodeGenesis, Ledger: nodeLedger, Scan: nodeScan, Proxy: nodeProxy, AutoResume: nodeResume,
+		FS: roles.FSTerms{Capacity: nodeFSCap, PricePerMBBlock: nodeFSPrice, MaxProveInterval: nodeFSMaxIv, Pledge: nodeFSPledge}})
 	if err != nil {
-		if errors.Is(err, node.ErrBadConfig) || errors.Is(err, node.ErrBadURL) || errors.Is(err, node.ErrUnknownScheme) {
+		if status.CodeOf(err, 0) == status.InvalidParams.Num() || errors.Is(err, node.ErrBadConfig) || errors.Is(err, node.ErrBadURL) || errors.Is(err, node.ErrUnknownScheme) {
 			return status.Wrap(status.InvalidParams, err, "node")
 		}
 		return withCode(status.DspStartFailed, fmt.Errorf("start node: %w", err))

@@ -66,8 +66,8 @@ type Config struct {
 	ConfirmTimeout time.Duration
 }
 
-// nodeState is one service node in StateFile.
-type nodeState struct {
+// NodeState is one service node in StateFile.
+type NodeState struct {
 	Name    string       `json:"name"`
 	Roles   []string     `json:"roles"`
 	Account keys.Address `json:"account"`
@@ -77,7 +77,7 @@ type nodeState struct {
 // State is the content of StateFile.
 type State struct {
 	ChainID string       `json:"chainId"`
-	Nodes   []nodeState  `json:"nodes"`
+	Nodes   []NodeState  `json:"nodes"`
 	Client  keys.Address `json:"client"`  // the client node's account at the last start
 	API     string       `json:"api"`     // the client node's control API at the last start
 	Started time.Time    `json:"started"` // the last start
@@ -182,7 +182,7 @@ func (d *Devnet) loadState() error {
 			return status.New(status.InvalidParams, "devnet: bad %s in %s", StateFile, d.cfg.Dir)
 		}
 	case errors.Is(err, os.ErrNotExist):
-		d.state.Nodes = []nodeState{{Name: "ledger", Roles: []string{"ledger"}}, {Name: "scan", Roles: []string{"scan", "dns"}},
+		d.state.Nodes = []NodeState{{Name: "ledger", Roles: []string{"ledger"}}, {Name: "scan", Roles: []string{"scan", "dns"}},
 			{Name: "proxy", Roles: []string{"proxy"}}}
 	default:
 		return fmt.Errorf("devnet: %w", err)
@@ -193,7 +193,7 @@ func (d *Devnet) loadState() error {
 		want = 3
 	}
 	for i := have; i < want; i++ {
-		d.state.Nodes = append(d.state.Nodes, nodeState{Name: fmt.Sprintf("fs%d", i+1), Roles: []string{"fs"}})
+		d.state.Nodes = append(d.state.Nodes, NodeState{Name: fmt.Sprintf("fs%d", i+1), Roles: []string{"fs"}})
 	}
 	for i, ns := range d.state.Nodes {
 		if err := os.MkdirAll(d.nodeDir(ns), 0o700); err != nil {
@@ -208,7 +208,7 @@ func (d *Devnet) loadState() error {
 	return nil
 }
 
-func (d *Devnet) nodeDir(ns nodeState) string { return filepath.Join(d.cfg.Dir, NodesDir, ns.Name) }
+func (d *Devnet) nodeDir(ns NodeState) string { return filepath.Join(d.cfg.Dir, NodesDir, ns.Name) }
 
 // genesis returns the genesis file, writing it the first time: the ledger node produces, every
 // service node is funded.
@@ -238,7 +238,7 @@ func (d *Devnet) genesis() (string, error) {
 }
 
 // open starts one service node on its saved address, or any free port when that is taken.
-func (d *Devnet) open(ns nodeState, rc roles.Config) (*roles.Node, error) {
+func (d *Devnet) open(ns NodeState, rc roles.Config) (*roles.Node, error) {
 	listen := ns.Listen
 	if listen == "" {
 		listen = "kcp://127.0.0.1:0"
