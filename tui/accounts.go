@@ -123,7 +123,9 @@ func (a *accounts) Update(msg tea.Msg) tea.Cmd {
 		if msg.id != a.actionID {
 			return nil
 		}
-		return a.done(msg.err, func() string { return fmt.Sprintf("Transaction %s in block %d", shortMiddle(msg.val.Hash, 16), msg.val.Height) })
+		return a.done(msg.err, func() string {
+			return fmt.Sprintf("Transaction %s in block %d", shortMiddle(msg.val.Hash, 16), msg.val.Height)
+		})
 	case resultMsg[struct{}]:
 		if msg.id != a.actionID {
 			return nil

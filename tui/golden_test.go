@@ -15,6 +15,14 @@ var goldenScreens = []struct {
 }{
 	{"accounts", ScreenAccounts, nil},
 	{"transfers", ScreenTransfers, []string{"down", "down", "enter"}},
+	{"upload", ScreenUpload, nil},
+	{"upload_options", ScreenUpload, []string{"enter"}},
+	{"upload_confirm", ScreenUpload, []string{"enter", "ctrl+s"}},
+	{"files", ScreenFiles, []string{"down", "enter"}},
+	{"download", ScreenDownload, []string{"enter"}},
+	{"proxies", ScreenProxies, nil},
+	{"network", ScreenNetwork, nil},
+	{"help", ScreenTransfers, []string{"?"}},
 }
 
 func TestGoldenScreens(t *testing.T) {
