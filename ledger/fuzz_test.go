@@ -24,6 +24,10 @@ func fuzzSeedTx(t testing.TB) []byte {
 func FuzzDecodeTx(f *testing.F) {
 	f.Add(fuzzSeedTx(f))
 	f.Add([]byte{0x97})
+	k := seededKey(f, "fuzz")
+	bp, _ := SignBalanceProof(k, "dsp-devnet", Hash{1}, 2, 3)
+	ctx, _ := NewTx(k, "dsp-devnet", 4, 1, &CloseChannel{ChannelID: Hash{1}, Proofs: []BalanceProof{bp}})
+	f.Add(ctx.Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tx, err := DecodeTx(b)
 		if err != nil {

@@ -1,0 +1,132 @@
+package channel
+
+import (
+	"bytes"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+
+	"dsp/keys"
+	"dsp/ledger"
+	"dsp/status"
+)
+
+// Payer is the paying side of one channel: it signs balance proofs with strictly increasing
+// nonces and never-decreasing amounts, and persists each before handing it out. Safe for
+// concurrent use.
+type Payer struct {
+	s       *Store
+	key     keys.Signer
+	chainID string
+	me      keys.Address
+
+	mu     sync.Mutex
+	ch     ledger.Channel
+	latest BalanceProof // zero before the first payment
+}
+
+// Payer returns the store's Payer for channel ch (as the ledger returned it) with key, one of
+// its sides, on chain chainID. It resumes from the newest proof persisted for the channel, so a
+// restarted node continues above every nonce it ever handed out. Every call for the same channel
+// returns the same Payer (with its channel record refreshed from ch); a call with another key
+// fails with ErrNotParticipant.
+func (s *Store) Payer(chainID string, ch *ledger.Channel, key keys.Signer) (*Payer, error) {
+	me := key.Public().Address()
+	if ch.Side(me) == 0 || !bytes.Equal(ch.Key(me), key.Public().Bytes()) {
+		return nil, status.Wrap(status.TaskPrepareChannelError, ErrNotParticipant, "%s does not pay on channel %s", me, ch.ID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.payers[ch.ID]; p != nil {
+		if p.me != me || p.chainID != chainID {
+			return nil, status.Wrap(status.TaskPrepareChannelError, ErrNotParticipant, "channel %s already pays as %s", ch.ID, p.me)
+		}
+		return p, p.Update(ch)
+	}
+	p := &Payer{s: s, key: key, chainID: chainID, me: me, ch: *ch}
+	err := s.update(func(tx *bolt.Tx) error {
+		latest, _, err := proofIn(tx, bSent, ch.ID)
+		if err != nil {
+			return err
+		}
+		p.latest = latest
+		return putRecord(tx, &Record{ChainID: chainID, Channel: *ch, Me: me})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.payers[ch.ID] = p
+	return p, nil
+}
+
+// Update replaces the payer's view of the channel (after a top-up, or to learn it is closing).
+func (p *Payer) Update(ch *ledger.Channel) error {
+	if ch.ID != p.ch.ID || ch.Side(p.me) == 0 {
+		return status.Wrap(status.TaskPrepareChannelError, ErrNotParticipant, "channel %s is not %s", ch.ID, p.ch.ID)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ch = *ch
+	return p.s.update(func(tx *bolt.Tx) error {
+		return putRecord(tx, &Record{ChainID: p.chainID, Channel: *ch, Me: p.me})
+	})
+}
+
+// Pay raises the transferred amount by amount (> 0), signs the next proof, persists it (the
+// bbolt commit is synced) and returns it; only then may the caller send it. If persisting fails
+// the proof is discarded and nothing changes. A payment beyond the payer's deposit fails with
+// ErrOverDeposit (INSUFFICIENT_BALANCE); one on a channel the payer knows is not open with
+// ErrNotOpen.
+func (p *Payer) Pay(amount uint64) (BalanceProof, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ch.State != ledger.ChannelOpen {
+		return BalanceProof{}, status.Wrap(status.TaskPrepareChannelError, ErrNotOpen, "channel %s is %s", p.ch.ID, ledger.ChannelStateName(p.ch.State))
+	}
+	deposit := p.ch.Deposit(p.me)
+	next := p.latest.Transferred + amount
+	if amount == 0 || next < amount || next > deposit {
+		return BalanceProof{}, status.Wrap(status.InsufficientBalance, ErrOverDeposit, "pay %d on channel %s: %d transferred of a %d deposit", amount, p.ch.ID, p.latest.Transferred, deposit)
+	}
+	proof, err := ledger.SignBalanceProof(p.key, p.chainID, p.ch.ID, p.latest.Nonce+1, next)
+	if err != nil {
+		return BalanceProof{}, status.Wrap(status.TaskPayUnpaidBlockFailed, err, "pay on channel %s", p.ch.ID)
+	}
+	err = p.s.update(func(tx *bolt.Tx) error {
+		cur, ok, err := proofIn(tx, bSent, p.ch.ID)
+		if err != nil {
+			return err
+		}
+		if ok && cur.Nonce >= proof.Nonce {
+			return status.Wrap(status.TaskPayUnpaidBlockFailed, ErrStale, "channel %s: stored proof %d, new %d", p.ch.ID, cur.Nonce, proof.Nonce)
+		}
+		return tx.Bucket(bSent).Put(p.ch.ID[:], proof.Encode())
+	})
+	if err != nil {
+		return BalanceProof{}, status.Wrap(status.TaskPayUnpaidBlockFailed, err, "persist proof %d of channel %s", proof.Nonce, p.ch.ID)
+	}
+	p.latest = proof
+	return proof, nil
+}
+
+// Latest returns the newest proof the payer made (the zero proof before the first payment):
+// what to send again when a peer lost it.
+func (p *Payer) Latest() BalanceProof {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.latest
+}
+
+// Available returns what the payer may still transfer: its deposit minus what it transferred.
+func (p *Payer) Available() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ch.Deposit(p.me) - min(p.ch.Deposit(p.me), p.latest.Transferred)
+}
+
+// Channel returns the payer's view of the channel.
+func (p *Payer) Channel() ledger.Channel {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ch
+}
