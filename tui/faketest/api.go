@@ -355,6 +355,8 @@ func (c *Client) File(_ context.Context, hash string) (*client.File, error) {
 		return nil, status.Wrap(status.TaskFileNotFoundFromChain, ErrNotFound, "file %s", hash)
 	}
 	cp := *f
+	cp.Holders = append([]client.Holder(nil), f.Holders...)
+	cp.WhiteList = append([]keys.Address(nil), f.WhiteList...)
 	return &cp, nil
 }
 
@@ -535,12 +537,12 @@ func (c *Client) Upload(_ context.Context, req client.UploadRequest) (*client.Ta
 func (c *Client) start(t client.Task) *client.Task {
 	p := c.addTask(t)
 	p = c.tasks[p.ID]
-	c.emit(client.Event{Type: client.EventTask, Data: *p})
+	c.emit(client.Event{Type: client.EventTask, Data: snapshot(p)})
 	if c.Auto {
 		c.progress(p, p.Blocks/2)
 		_ = c.finish(p)
 	}
-	cp := *p
+	cp := snapshot(p)
 	return &cp
 }
 
@@ -582,7 +584,7 @@ func (c *Client) Tasks(context.Context) ([]client.Task, error) {
 	}
 	out := make([]client.Task, 0, len(c.order))
 	for _, id := range c.order {
-		out = append(out, *c.tasks[id])
+		out = append(out, snapshot(c.tasks[id]))
 	}
 	return out, nil
 }
@@ -598,7 +600,7 @@ func (c *Client) Task(_ context.Context, id string) (*client.Task, error) {
 	if !ok {
 		return nil, status.Wrap(status.TaskInvalidParams, ErrNotFound, "task %s", id)
 	}
-	cp := *t
+	cp := snapshot(t)
 	return &cp, nil
 }
 
@@ -621,7 +623,7 @@ func (c *Client) setState(method, id string, from []string, to string) error {
 	if to == "running" {
 		t.Code, t.Msg = 0, ""
 	}
-	c.emit(client.Event{Type: client.EventTask, Data: *t})
+	c.emit(client.Event{Type: client.EventTask, Data: snapshot(t)})
 	return nil
 }
 

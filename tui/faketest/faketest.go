@@ -208,7 +208,7 @@ func (c *Client) PutTask(t client.Task) {
 		c.order = append(c.order, t.ID)
 	}
 	c.tasks[t.ID] = &t
-	c.emit(client.Event{Type: client.EventTask, Data: t})
+	c.emit(client.Event{Type: client.EventTask, Data: snapshot(&t)})
 }
 
 // AddTasks adds n running uploads (for load tests) without emitting events and returns their ids.
@@ -246,7 +246,7 @@ func (c *Client) progress(t *client.Task, held uint64) {
 	for i := range t.Peers {
 		t.Peers[i].Held, t.Peers[i].Bytes, t.Peers[i].Rate = t.Held, t.Bytes, 1<<20
 	}
-	c.emit(client.Event{Type: client.EventTask, Data: *t})
+	c.emit(client.Event{Type: client.EventTask, Data: snapshot(t)})
 }
 
 // Finish completes a task: an upload records its file (and URL), a download writes the file's
@@ -270,7 +270,7 @@ func (c *Client) FailTask(id string, code status.TaskCode, msg string) error {
 		return fmt.Errorf("task %s: %w", id, ErrNotFound)
 	}
 	t.State, t.Code, t.Msg, t.Updated = "failed", int(code), msg, c.tick()
-	c.emit(client.Event{Type: client.EventTask, Data: *t})
+	c.emit(client.Event{Type: client.EventTask, Data: snapshot(t)})
 	return nil
 }
 
@@ -285,7 +285,7 @@ func (c *Client) finish(t *client.Task) error {
 			if err := os.WriteFile(t.Download.Output, c.data[t.FileHash], 0o644); err != nil {
 				t.State, t.Code, t.Msg = "failed", int(status.TaskWriteFileDataFailed), err.Error()
 				t.Updated = c.tick()
-				c.emit(client.Event{Type: client.EventTask, Data: *t})
+				c.emit(client.Event{Type: client.EventTask, Data: snapshot(t)})
 				return nil
 			}
 		}
@@ -298,7 +298,7 @@ func (c *Client) finish(t *client.Task) error {
 	for i := range t.Peers {
 		t.Peers[i].Done, t.Peers[i].Rate = true, 0
 	}
-	c.emit(client.Event{Type: client.EventTask, Data: *t})
+	c.emit(client.Event{Type: client.EventTask, Data: snapshot(t)})
 	return nil
 }
 
@@ -309,4 +309,19 @@ func (c *Client) fileByHash(h string) *client.File {
 		}
 	}
 	return nil
+}
+
+// snapshot copies a task deeply enough that the caller and the fake never share memory.
+func snapshot(t *client.Task) client.Task {
+	cp := *t
+	cp.Peers = append([]client.TaskPeer(nil), t.Peers...)
+	if t.Upload != nil {
+		u := *t.Upload
+		cp.Upload = &u
+	}
+	if t.Download != nil {
+		d := *t.Download
+		cp.Download = &d
+	}
+	return cp
 }
