@@ -102,8 +102,12 @@ func reply(w http.ResponseWriter, data any, err error) {
 		httpStatus = http.StatusBadRequest
 	case status.NetReconnectPeerFailed.Num():
 		httpStatus = http.StatusBadGateway
+	case status.NoDsp.Num():
+		httpStatus = http.StatusServiceUnavailable
+	case status.DspTaskNotExist.Num(), status.DspFileInfoNotFound.Num(), status.NoAccount.Num(), status.ChainUnknownTx.Num(), status.ChainUnknownBlock.Num():
+		httpStatus = http.StatusNotFound
 	}
-	writeJSON(w, httpStatus, client.Response{Code: code, Msg: err.Error()})
+	writeJSON(w, httpStatus, client.Response{Code: code, Name: status.NameOf(err), Msg: err.Error()})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -82,6 +82,9 @@ type Event struct {
 type Response struct {
 	Code int    `json:"code"`
 	Msg  string `json:"msg"`
+	// Name is the code's spec name (e.g. RECEIVERS_NOT_ENOUGH): task and RESTful codes share
+	// numbers, so the name tells which table a code is from.
+	Name string `json:"name,omitempty"`
 	Data any    `json:"data,omitempty"`
 }
 

@@ -88,13 +88,14 @@ func (c *HTTP) call(ctx context.Context, method, path string, in, out any) error
 	var env struct {
 		Code int             `json:"code"`
 		Msg  string          `json:"msg"`
+		Name string          `json:"name"`
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&env); err != nil {
 		return status.Wrap(status.InternalError, err, "%s %s: HTTP %d with a body that is not the API's envelope", method, path, resp.StatusCode)
 	}
 	if env.Code != status.Success {
-		return &status.Error{Code: env.Code, Name: status.RestCode(env.Code).Name(), Msg: env.Msg}
+		return errorOf(env.Code, env.Name, env.Msg)
 	}
 	if out != nil && len(env.Data) > 0 {
 		if err := json.Unmarshal(env.Data, out); err != nil {
@@ -155,7 +156,7 @@ func (c *HTTP) Events(ctx context.Context) (<-chan Event, error) {
 		defer resp.Body.Close()
 		var env Response
 		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&env)
-		return nil, &status.Error{Code: env.Code, Name: status.RestCode(env.Code).Name(), Msg: "events: " + env.Msg}
+		return nil, errorOf(env.Code, env.Name, "events: "+env.Msg)
 	}
 	ch := make(chan Event, 64)
 	go func() {
@@ -180,4 +181,13 @@ func (c *HTTP) Events(ctx context.Context) (<-chan Event, error) {
 		}
 	}()
 	return ch, nil
+}
+
+// errorOf is the error of a failed envelope: its code under the name the node gave (else the
+// RESTful table's name).
+func errorOf(code int, name, msg string) error {
+	if name == "" {
+		name = status.RestCode(code).Name()
+	}
+	return &status.Error{Code: code, Name: name, Msg: msg}
 }

@@ -492,10 +492,18 @@ func taskOf(in task.Info) client.Task {
 	return t
 }
 
+// taskErr gives an unknown task the control API's DSP_TASK_NOT_EXIST (58000).
+func taskErr(id task.ID, err error) error {
+	if errors.Is(err, task.ErrNotFound) {
+		return status.Wrap(status.DspTaskNotExist, err, "task %s", id)
+	}
+	return err
+}
+
 func (s *services) taskInfo(id task.ID) (*client.Task, error) {
 	in, err := s.n.tasks.Get(id)
 	if err != nil {
-		return nil, err
+		return nil, taskErr(id, err)
 	}
 	t := taskOf(in)
 	return &t, nil
@@ -551,11 +559,13 @@ func (s *services) Task(_ context.Context, id string) (*client.Task, error) {
 }
 
 // PauseTask implements client.TaskAPI.
-func (s *services) PauseTask(_ context.Context, id string) error { return s.n.tasks.Pause(task.ID(id)) }
+func (s *services) PauseTask(_ context.Context, id string) error {
+	return taskErr(task.ID(id), s.n.tasks.Pause(task.ID(id)))
+}
 
 // ResumeTask implements client.TaskAPI.
 func (s *services) ResumeTask(_ context.Context, id string, password []byte) error {
-	return s.n.tasks.ResumeWithPassword(task.ID(id), password)
+	return taskErr(task.ID(id), s.n.tasks.ResumeWithPassword(task.ID(id), password))
 }
 
 // CancelTask implements client.TaskAPI.
@@ -564,4 +574,6 @@ func (s *services) CancelTask(_ context.Context, id string) error {
 }
 
 // RetryTask implements client.TaskAPI.
-func (s *services) RetryTask(_ context.Context, id string) error { return s.n.tasks.Retry(task.ID(id)) }
+func (s *services) RetryTask(_ context.Context, id string) error {
+	return taskErr(task.ID(id), s.n.tasks.Retry(task.ID(id)))
+}
