@@ -174,8 +174,9 @@ func (s *Store) commitBatch(pins *pinSet, b *addBatch) error {
 		s.noteRoot(b.file.FileHash)
 	}
 	err := s.update(func(tx *bolt.Tx) error {
+		bp := newBlockPutter(tx)
 		for _, bl := range b.blocks {
-			if err := putBlock(tx, bl.Hash, bl.Data); err != nil {
+			if err := bp.put(bl.Hash, bl.Data); err != nil {
 				return err
 			}
 		}
@@ -323,4 +324,19 @@ func (s *Store) PutBlocks(ctx context.Context, blocks []Block) error {
 		return err
 	}
 	return nil
+}
+
+// PutChecked implements FS.
+func (s *Store) PutChecked(ctx context.Context, blocks []Checked) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	bs := make([]Block, len(blocks))
+	for i, c := range blocks {
+		if c.hash.IsZero() {
+			return putFailed(ErrHashMismatch, "put block: a Checked not made by Check")
+		}
+		bs[i] = Block{Hash: c.hash, Data: c.data}
+	}
+	return s.commitBatch(nil, &addBatch{blocks: bs})
 }

@@ -45,9 +45,15 @@ type FS interface {
 	PutBlock(ctx context.Context, hash Hash, data []byte) error
 	// PutBlocks stores several blocks in one transaction, each checked like PutBlock.
 	PutBlocks(ctx context.Context, blocks []Block) error
+	// PutChecked stores blocks that Check has already verified, in one transaction, without
+	// hashing them again: a receiver that checks each block on arrival hashes it once.
+	PutChecked(ctx context.Context, blocks []Checked) error
 	// GetBlock returns a copy of a block after verifying its hash: ErrBlockNotFound if absent,
 	// ErrCorruptBlock if its bytes changed on disk.
 	GetBlock(ctx context.Context, hash Hash) ([]byte, error)
+	// AppendBlock is GetBlock appending the verified block to dst (which may be a reused
+	// buffer): it returns dst extended by the block, or dst unchanged and the error.
+	AppendBlock(ctx context.Context, dst []byte, hash Hash) ([]byte, error)
 	// HasBlock reports whether a block is stored (without verifying it).
 	HasBlock(ctx context.Context, hash Hash) (bool, error)
 	// BeginReceive records a partial file expected to arrive block by block (PutBlock) in any
@@ -75,6 +81,33 @@ type Block struct {
 	Hash Hash
 	Data []byte
 }
+
+// Checked is a block whose bytes Check has hashed and found equal to its hash and no larger than
+// MaxBlockSize. It is made only by Check. The caller must not modify Data afterwards: PutChecked
+// stores the bytes as they are then.
+type Checked struct {
+	hash Hash
+	data []byte
+}
+
+// Check verifies that data hashes to hash and is at most MaxBlockSize bytes, and returns it as a
+// Checked for PutChecked. A mismatch wraps ErrHashMismatch, an oversized block ErrBlockTooLarge,
+// both with FS_PUT_BLOCK_FAILED.
+func Check(hash Hash, data []byte) (Checked, error) {
+	if len(data) > MaxBlockSize {
+		return Checked{}, putFailed(ErrBlockTooLarge, "block %s: %d bytes", hash, len(data))
+	}
+	if Sum(data) != hash {
+		return Checked{}, putFailed(ErrHashMismatch, "block %s", hash)
+	}
+	return Checked{hash: hash, data: data}, nil
+}
+
+// Hash is the checked block's hash.
+func (c Checked) Hash() Hash { return c.hash }
+
+// Data is the checked block's bytes.
+func (c Checked) Data() []byte { return c.data }
 
 // AddOptions tune AddFile.
 type AddOptions struct {

@@ -12,23 +12,35 @@ import (
 
 // GetBlock implements FS.
 func (s *Store) GetBlock(ctx context.Context, hash Hash) ([]byte, error) {
+	return s.AppendBlock(ctx, nil, hash)
+}
+
+// AppendBlock implements FS.
+func (s *Store) AppendBlock(ctx context.Context, dst []byte, hash Hash) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return dst, err
 	}
-	var out []byte
+	if s.reads.Add(1)%dropEvery == 0 {
+		s.dropMapped()
+	}
+	out := dst
 	err := s.view(func(tx *bolt.Tx) error {
 		v := getBlock(tx, hash)
 		if v == nil {
 			return ErrBlockNotFound
 		}
-		out = bytes.Clone(v)
+		if dst == nil {
+			out = bytes.Clone(v)
+		} else {
+			out = append(dst, v...)
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("get block %s: %w", hash, err)
+		return dst, fmt.Errorf("get block %s: %w", hash, err)
 	}
-	if Sum(out) != hash {
-		return nil, fmt.Errorf("get block %s: %w", hash, ErrCorruptBlock)
+	if Sum(out[len(dst):]) != hash {
+		return dst, fmt.Errorf("get block %s: %w", hash, ErrCorruptBlock)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dsp/status"
@@ -16,15 +17,17 @@ import (
 
 // Bucket names. See docs/store.md, "Bucket layout".
 var (
-	bucketBlocks = []byte("blocks") // hash -> sequence number (u64, big-endian)
-	bucketData   = []byte("data")   // sequence number -> block bytes
+	bucketBlocks = []byte("blocks") // hash -> segment || sequence number (u64s, big-endian)
+	bucketData   = []byte("data")   // segment -> (sequence number -> block bytes)
 	bucketMeta   = []byte("meta")   // hash || key -> auxiliary value
 	bucketFiles  = []byte("files")  // file hash -> fileRecord (JSON)
 	bucketInfo   = []byte("info")   // "version" -> store format version
 )
 
-// storeVersion is the on-disk format version kept in the info bucket.
-const storeVersion = "1"
+// storeVersion is the on-disk format version kept in the info bucket. Version 1 stores (every
+// block directly under the data bucket) are read as they are and become version 2 when opened:
+// their blocks stay where they are, new blocks go into segments (see blocks.go).
+const storeVersion = "2"
 
 // Options tune a Store. The zero value gives the defaults.
 type Options struct {
@@ -51,6 +54,8 @@ type Store struct {
 	opts Options
 
 	gcMu sync.Mutex // held for the whole of one GarbageCollect
+
+	reads atomic.Uint64 // blocks read by GetBlock and AppendBlock, to drop mapped pages now and then
 
 	mu     sync.Mutex // guards the fields below
 	closed bool
@@ -95,7 +100,7 @@ func Open(path string, opts *Options) (*Store, error) {
 			}
 		}
 		info := tx.Bucket(bucketInfo)
-		if v := info.Get([]byte("version")); v != nil && string(v) != storeVersion {
+		if v := info.Get([]byte("version")); v != nil && string(v) != storeVersion && string(v) != "1" {
 			return fmt.Errorf("store format version %q, want %q", v, storeVersion)
 		}
 		return info.Put([]byte("version"), []byte(storeVersion))
