@@ -570,7 +570,7 @@ func (s *services) ResumeTask(_ context.Context, id string, password []byte) err
 
 // CancelTask implements client.TaskAPI.
 func (s *services) CancelTask(_ context.Context, id string) error {
-	return s.n.tasks.Cancel(task.ID(id))
+	return taskErr(task.ID(id), s.n.tasks.Cancel(task.ID(id)))
 }
 
 // RetryTask implements client.TaskAPI.
