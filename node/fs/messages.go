@@ -16,6 +16,12 @@ const (
 	OpBlockFlights wire.Opcode = wire.OpFSStart + 1 // BlockFlights: a batch of blocks
 	OpProgress     wire.Opcode = wire.OpFSStart + 2 // Progress: what a receiver holds; the end of an upload
 	OpBlockRequest wire.Opcode = wire.OpFSStart + 3 // BlockRequest: blocks a downloader asks for
+	// OpProverKey is ProverKey: an owner's PDP prover key, uploader -> FS node on an upload stream
+	// (after an upload-ack with NeedProverKey), or a holder's reply to a ProverKeyRequest.
+	OpProverKey wire.Opcode = wire.OpFSStart + 4
+	// OpProverKeyRequest is ProverKeyRequest: a node asks a holder for an owner's prover key (a
+	// component request; recovering nodes use it).
+	OpProverKeyRequest wire.Opcode = wire.OpFSStart + 5
 )
 
 // Range is the opcode range the fs service registers for.
@@ -80,6 +86,23 @@ type File struct {
 	Size            uint64      `msgpack:"size"`              // file size in bytes (download-ack)
 	Code            int         `msgpack:"code"`              // refuse: the spec's task code
 	Msg             string      `msgpack:"msg"`               // refuse: why
+	// NeedProverKey, in an upload-ack, asks the uploader for the owner's prover key (a ProverKey
+	// message before any block): the node does not hold it yet.
+	NeedProverKey bool `msgpack:"need_prover_key"`
+}
+
+// ProverKey carries an owner's PDP prover key (pdp.ProverKey.Bytes, about 406 KB) for the public
+// key Pub (pdp.PublicKey.Bytes, the files' FileProveParam). A receiving node checks it against Pub
+// once (pdp.ProverKey.Check) and keeps it for every file of that owner. An empty Key in a reply
+// means the holder does not have it.
+type ProverKey struct {
+	Pub []byte `msgpack:"pub"`
+	Key []byte `msgpack:"key"`
+}
+
+// ProverKeyRequest asks a node for the prover key of public key Pub; the answer is a ProverKey.
+type ProverKeyRequest struct {
+	Pub []byte `msgpack:"pub"`
 }
 
 // Chain is the spec's chainInfo: which ledger and at what height the sender looked.
@@ -105,7 +128,10 @@ type Block struct {
 	Index uint64 `msgpack:"index"` // data block index in the file; LinkIndex for a link block
 	Hash  []byte `msgpack:"hash"`
 	Data  []byte `msgpack:"data"`
-	Tag   []byte `msgpack:"tag"` // optional per-block proof tag (PDP), empty until proofs use it
+	// Tag is the data block's PDP tag for Index (48 bytes, pdp.Tag). Uploads carry one for every
+	// data block; a block with a Tag and no Data carries only the tag of a data block the
+	// receiver holds or gets at another index. Holders send it with the data blocks they serve.
+	Tag []byte `msgpack:"tag"`
 }
 
 // LinkIndex is Block.Index of a link block.
@@ -152,6 +178,8 @@ func init() {
 	wire.Register(OpBlockFlights, "FsBlockFlights", func() any { return new(BlockFlights) })
 	wire.Register(OpProgress, "FsProgress", func() any { return new(Progress) })
 	wire.Register(OpBlockRequest, "FsBlockRequest", func() any { return new(BlockRequest) })
+	wire.Register(OpProverKey, "FsProverKey", func() any { return new(ProverKey) })
+	wire.Register(OpProverKeyRequest, "FsProverKeyRequest", func() any { return new(ProverKeyRequest) })
 }
 
 // encodeFrame returns the bulk stream payload of v: its opcode (u32, big-endian) and its msgpack
@@ -163,10 +191,13 @@ func encodeFrame(v any) ([]byte, error) {
 		return nil, fmt.Errorf("fs: %T is not a registered payload", v)
 	}
 	size := 256
-	if fl, ok := v.(*BlockFlights); ok {
-		for _, b := range fl.Blocks {
+	switch m := v.(type) {
+	case *BlockFlights:
+		for _, b := range m.Blocks {
 			size += len(b.Data) + len(b.Tag) + 64
 		}
+	case *ProverKey:
+		size += len(m.Key) + len(m.Pub) + 16
 	}
 	buf := bytes.NewBuffer(make([]byte, 4, size))
 	binary.BigEndian.PutUint32(buf.Bytes(), uint32(op))
@@ -183,7 +214,7 @@ func encodeFrame(v any) ([]byte, error) {
 }
 
 // DecodeFrame decodes one bulk stream payload into its registered fs message (*File,
-// *BlockFlights, *Progress or *BlockRequest). Anything else is ErrMalformed.
+// *BlockFlights, *Progress, *BlockRequest, *ProverKey or *ProverKeyRequest). Anything else is ErrMalformed.
 func DecodeFrame(p []byte) (any, error) {
 	if len(p) < 4 {
 		return nil, fmt.Errorf("%w: frame of %d bytes", ErrMalformed, len(p))

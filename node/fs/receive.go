@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"dsp/keys"
 	"dsp/ledger"
 	"dsp/node"
+	"dsp/pdp"
 	"dsp/status"
 	"dsp/store"
 )
@@ -34,10 +36,20 @@ func (s *Service) receiveUpload(st *node.Stream) {
 		s.refuse(c, &File{}, status.InvalidParams, "an upload session begins with an upload-ask")
 		return
 	}
-	primary, code, err := s.admitUpload(ctx, ask)
+	primary, fi, code, err := s.admitUpload(ctx, ask)
 	if err != nil {
 		s.refuse(c, ask, code, "%v", err)
 		return
+	}
+	pub, err := pdp.DecodePublicKey(fi.FileProveParam)
+	if err != nil {
+		s.refuse(c, ask, status.TaskGetPdpParamsError, "file %x: prove param: %v", ask.Hash, err)
+		return
+	}
+	pk, err := s.keys.get(pub)
+	if err != nil {
+		s.log.Info("stored prover key unusable", "err", err)
+		pk = nil
 	}
 	root := store.Hash(ask.Hash)
 	if err := s.cfg.Store.BeginReceive(ctx, root); err != nil {
@@ -49,12 +61,27 @@ func (s *Service) receiveUpload(st *node.Stream) {
 		s.refuse(c, ask, status.TaskFsPutBlockFailed, "%v", err)
 		return
 	}
+	// A file held complete with its tags (checked when they were stored) needs nothing; one held
+	// complete without them needs every tag again (the breakpoint then lists nothing, and is not
+	// complete).
+	tagged := rs.complete() && HasTags(ctx, s.cfg.Store, root, fi.FileBlockNum)
+	bp := rs.breakpoint()
+	bp.Complete = tagged
 	ack := &File{SessionID: ask.SessionID, Hash: ask.Hash, Operation: int32(OpUploadAck), ChunkSize: store.BlockSize,
-		Breakpoint: rs.breakpoint(), ChainInfo: s.chain(ctx)}
+		Breakpoint: bp, ChainInfo: s.chain(ctx), NeedProverKey: pk == nil}
 	if err := c.send(ack); err != nil {
 		return
 	}
 	sess := &upSession{s: s, c: c, ask: ask, rs: rs, root: root, held: len(rs.held)}
+	if pk == nil {
+		if pk, err = sess.recvProverKey(pub); err != nil {
+			sess.fail(err)
+			return
+		}
+	}
+	if !tagged {
+		sess.tags = newTagState(pub, pk, root, fi.FileBlockNum)
+	}
 	if err := sess.receive(ctx); err != nil {
 		sess.fail(err)
 		return
@@ -67,34 +94,42 @@ func (s *Service) receiveUpload(st *node.Stream) {
 }
 
 // admitUpload checks an upload-ask against the ledger and the node's capacity. It reports whether
-// this node is a primary node of the file (candidates store without a contract).
-func (s *Service) admitUpload(ctx context.Context, ask *File) (bool, status.Code, error) {
+// this node is a primary node of the file (candidates store without a contract) and returns the
+// file's ledger record.
+func (s *Service) admitUpload(ctx context.Context, ask *File) (bool, *ledger.FileInfo, status.Code, error) {
 	if len(ask.Hash) != store.HashSize {
-		return false, status.InvalidParams, fmt.Errorf("%w: file hash of %d bytes", ErrMalformed, len(ask.Hash))
+		return false, nil, status.InvalidParams, fmt.Errorf("%w: file hash of %d bytes", ErrMalformed, len(ask.Hash))
 	}
 	fi, err := s.cfg.Ledger.FileInfo(ctx, ask.Hash)
 	if err != nil {
 		if status.CodeOf(err, 0) == status.DspFileInfoNotFound.Num() {
-			return false, status.TaskFileNotFoundFromChain, fmt.Errorf("file %x is not on the ledger", ask.Hash)
+			return false, nil, status.TaskFileNotFoundFromChain, fmt.Errorf("file %x is not on the ledger", ask.Hash)
 		}
-		return false, status.TaskChainError, err
+		return false, nil, status.TaskChainError, err
 	}
 	me := s.cfg.Key.Public().Address()
 	primary := slices.Contains(fi.PrimaryNodes, me)
 	if !primary && !slices.Contains(fi.CandidateNodes, me) {
-		return false, status.TaskReceiversRejected, fmt.Errorf("file %x names other nodes", ask.Hash)
+		return false, nil, status.TaskReceiversRejected, fmt.Errorf("file %x names other nodes", ask.Hash)
+	}
+	if fi.FileBlockNum == 0 || fi.FileBlockNum > maxFileBlocks {
+		return false, nil, status.InvalidParams, fmt.Errorf("file %x: %d blocks on the ledger", ask.Hash, fi.FileBlockNum)
 	}
 	if s.cfg.Capacity > 0 {
 		used, err := s.usedBytes(ctx, store.Hash(ask.Hash))
 		if err != nil {
-			return false, status.TaskInternalError, err
+			return false, nil, status.TaskInternalError, err
 		}
 		if used+fi.RealFileSize > s.cfg.Capacity {
-			return false, status.TaskReceiversRejected, fmt.Errorf("node has %d of %d bytes used, file is %d", used, s.cfg.Capacity, fi.RealFileSize)
+			return false, nil, status.TaskReceiversRejected, fmt.Errorf("node has %d of %d bytes used, file is %d", used, s.cfg.Capacity, fi.RealFileSize)
 		}
 	}
-	return primary, nil, nil
+	return primary, fi, nil, nil
 }
+
+// maxFileBlocks bounds the data blocks of a file a node takes (its tags are kept in memory during
+// an upload: 48 bytes each, 192 MiB at this bound of 1 PiB of data).
+const maxFileBlocks = 1 << 32
 
 // usedBytes sums the sizes of the files stored, except skip.
 func (s *Service) usedBytes(ctx context.Context, skip store.Hash) (uint64, error) {
@@ -118,6 +153,7 @@ type upSession struct {
 	ask  *File
 	rs   *receiveState
 	root store.Hash
+	tags *tagState
 
 	mu     sync.Mutex // guards blocks and bytes, written by the writer
 	blocks int
@@ -150,7 +186,7 @@ func (u *upSession) fail(err error) {
 func (u *upSession) receive(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []store.Block, 8)
+	batches := make(chan []inBlock, 8)
 	werr := make(chan error, 1)
 	go func() { werr <- u.write(ctx, batches) }()
 	err := u.read(ctx, batches)
@@ -166,9 +202,18 @@ func (u *upSession) receive(ctx context.Context) error {
 // writeBatch bounds the block bytes of one store transaction of an upload session.
 const writeBatch = 8 << 20
 
-// read checks the flights as they arrive and hands their blocks to write.
-func (u *upSession) read(ctx context.Context, batches chan<- []store.Block) error {
-	for !u.rs.complete() {
+// inBlock is a received block on its way to the writer, with its PDP tag if it is a data block.
+type inBlock struct {
+	store.Block
+	index uint64
+	tag   []byte
+	data  bool // a data block (level 0)
+}
+
+// read checks the flights as they arrive and hands their blocks to write. Tags without data are
+// recorded at once.
+func (u *upSession) read(ctx context.Context, batches chan<- []inBlock) error {
+	for !u.rs.complete() || (u.tags != nil && !u.tags.all()) {
 		v, err := u.c.recv(u.s.cfg.SessionTimeout)
 		if err != nil {
 			return status.Wrap(status.TaskFsPutBlockFailed, err, "receive blocks of %s", u.root)
@@ -177,9 +222,22 @@ func (u *upSession) read(ctx context.Context, batches chan<- []store.Block) erro
 		if !ok {
 			return status.Wrap(status.InvalidParams, ErrMalformed, "%T in an upload session", v)
 		}
-		batch := make([]store.Block, 0, len(fl.Blocks))
+		batch := make([]inBlock, 0, len(fl.Blocks))
 		for i := range fl.Blocks {
-			b, level, err := u.rs.accept(&fl.Blocks[i])
+			fb := &fl.Blocks[i]
+			if fb.Index != LinkIndex && u.tags != nil {
+				// Every data block index comes with its tag, with the block or alone.
+				if err := u.tags.record(fb.Index, fb.Tag); err != nil {
+					return status.Wrap(status.TaskFileUploadedCheckPdpFailed, err, "upload of %s", u.root)
+				}
+			}
+			if len(fb.Data) == 0 {
+				if fb.Index == LinkIndex {
+					return status.Wrap(status.InvalidParams, ErrMalformed, "upload of %s: block %x without data", u.root, fb.Hash)
+				}
+				continue
+			}
+			b, level, err := u.rs.accept(fb)
 			if err != nil {
 				return status.Wrap(status.TaskFsPutBlockFailed, err, "upload of %s", u.root)
 			}
@@ -190,7 +248,8 @@ func (u *upSession) read(ctx context.Context, batches chan<- []store.Block) erro
 			if err := u.rs.stored(ctx, b, level); err != nil {
 				return status.Wrap(status.TaskFsPutBlockFailed, err, "upload of %s", u.root)
 			}
-			batch = append(batch, b)
+			ib := inBlock{Block: b, index: fb.Index, tag: fb.Tag, data: level == 0}
+			batch = append(batch, ib)
 		}
 		select {
 		case batches <- batch:
@@ -201,8 +260,9 @@ func (u *upSession) read(ctx context.Context, batches chan<- []store.Block) erro
 	return nil
 }
 
-// write stores the batches, merging those waiting, and reports progress.
-func (u *upSession) write(ctx context.Context, batches <-chan []store.Block) error {
+// write folds the data blocks into the tag check, stores the batches, merging those waiting,
+// and reports progress.
+func (u *upSession) write(ctx context.Context, batches <-chan []inBlock) error {
 	last, failed := 0, error(nil)
 	for b := range batches {
 		n := 0
@@ -227,21 +287,34 @@ func (u *upSession) write(ctx context.Context, batches <-chan []store.Block) err
 		if failed != nil {
 			continue
 		}
-		if err := u.s.cfg.Store.PutBlocks(ctx, b); err != nil {
+		blocks := make([]store.Block, len(b))
+		for i := range b {
+			blocks[i] = b[i].Block
+			if b[i].data && u.tags != nil {
+				if err := u.tags.add(b[i].index, b[i].Hash, b[i].Data, b[i].tag); err != nil {
+					failed = status.Wrap(status.TaskFileUploadedCheckPdpFailed, err, "upload of %s", u.root)
+					break
+				}
+			}
+		}
+		if failed != nil {
+			continue
+		}
+		if err := u.s.cfg.Store.PutBlocks(ctx, blocks); err != nil {
 			failed = err
 			continue
 		}
 		u.mu.Lock()
 		u.bytes += uint64(n)
 		u.blocks += len(b)
-		blocks := u.blocks
+		held := u.blocks
 		u.mu.Unlock()
 		u.s.received.Add(uint64(len(b)))
 		if f := u.s.cfg.Faults.Stored; f != nil {
-			f(u.root, blocks)
+			f(u.root, held)
 		}
-		if blocks-last >= u.s.cfg.ProgressEvery {
-			last = blocks
+		if held-last >= u.s.cfg.ProgressEvery {
+			last = held
 			if err := u.progress(false, nil); err != nil {
 				failed = err
 			}
@@ -260,6 +333,12 @@ func (u *upSession) finish(ctx context.Context, primary bool) error {
 	if len(missing) > 0 {
 		return status.New(status.TaskFsPutBlockFailed, "file %s still misses %d blocks", u.root, len(missing))
 	}
+	if u.tags != nil {
+		if err := u.tags.finish(ctx, u.s.cfg.Store); err != nil {
+			u.s.dropUnproven(ctx, u.root)
+			return err
+		}
+	}
 	if err := u.s.cfg.Store.PutBlockMeta(ctx, u.root, metaStored, []byte{1}); err != nil {
 		return err
 	}
@@ -271,7 +350,35 @@ func (u *upSession) finish(ctx context.Context, primary bool) error {
 		}
 		tx = h
 	}
+	u.s.prover.kick()
 	return u.progress(true, tx)
+}
+
+// recvProverKey reads the ProverKey the upload-ack asked for and checks it against pub.
+func (u *upSession) recvProverKey(pub *pdp.PublicKey) (*pdp.ProverKey, error) {
+	v, err := u.c.recv(u.s.cfg.SessionTimeout)
+	if err != nil {
+		return nil, status.Wrap(status.TaskGetPdpParamsError, err, "prover key for %s", u.root)
+	}
+	m, ok := v.(*ProverKey)
+	if !ok {
+		return nil, status.Wrap(status.TaskGetPdpParamsError, ErrMalformed, "%T instead of the prover key for %s", v, u.root)
+	}
+	if !bytes.Equal(m.Pub, pub.Bytes()) {
+		return nil, status.New(status.TaskGetPdpParamsError, "prover key for another public key than %s's", u.root)
+	}
+	return u.s.keys.add(pub, m.Key)
+}
+
+// dropUnproven forgets a file whose upload was refused for its tags, unless the node already
+// stores it for the ledger: its blocks go at the next garbage collection.
+func (s *Service) dropUnproven(ctx context.Context, root store.Hash) {
+	if _, err := s.cfg.Store.GetBlockMeta(ctx, root, metaStored); err == nil {
+		return
+	}
+	if err := s.cfg.Store.DeleteFile(ctx, root); err != nil {
+		s.log.Info("drop refused upload", "file", root, "err", err)
+	}
 }
 
 // confirm sends ConfirmFile if this node's contract for the file is pending; it returns the

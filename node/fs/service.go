@@ -50,6 +50,14 @@ type Config struct {
 	// Announce, if set, is called after the node confirmed a file (left 0): the hook to announce
 	// the node as a holder to SCAN. Its error is logged.
 	Announce func(ctx context.Context, fileHash store.Hash) error
+	// KeyDir is where a storage node keeps the owners' PDP prover keys it received (one file per
+	// owner, about 406 KB). Empty: the directory PATH.pdpkeys beside the store's file when the
+	// store has a Path (a *store.Store), otherwise memory only (keys are then asked for again
+	// after a restart, and files whose owner does not upload again cannot be proven).
+	KeyDir string
+	// ProverPoll is how often the prover loop looks for a new ledger height (default: half the
+	// chain's block interval, between 20 ms and 1 s); < 0 disables the prover loop.
+	ProverPoll time.Duration
 	// Logger receives session failures (default slog.Default()).
 	Logger *slog.Logger
 	// Faults injects faults; for tests only.
@@ -94,6 +102,9 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	keys   *proverKeys
+	prover *prover
+
 	received, served, confirmed, refused, swept atomic.Uint64
 }
 
@@ -119,9 +130,16 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Faults == nil {
 		cfg.Faults = &Faults{}
 	}
+	if cfg.KeyDir == "" {
+		if p, ok := cfg.Store.(interface{ Path() string }); ok && p.Path() != "" {
+			cfg.KeyDir = p.Path() + ".pdpkeys"
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{cfg: cfg, txs: &TxSender{L: cfg.Ledger, Key: cfg.Key, Fee: cfg.Fee}, log: cfg.Logger,
-		ctx: ctx, cancel: cancel}, nil
+	s := &Service{cfg: cfg, txs: &TxSender{L: cfg.Ledger, Key: cfg.Key, Fee: cfg.Fee}, log: cfg.Logger,
+		ctx: ctx, cancel: cancel, keys: newProverKeys(cfg.KeyDir)}
+	s.prover = newProver(s)
+	return s, nil
 }
 
 // Mount registers the service with h for the fs opcode range and the download stream, and with
@@ -143,33 +161,42 @@ func (s *Service) Mount(h *node.Host) error {
 	return nil
 }
 
-// Startup implements node.Component: a storage node starts its sweep.
+// Startup implements node.Component: a storage node starts its sweep and its prover loop.
 func (s *Service) Startup(*node.Host) {
 	if s.cfg.Storage && s.cfg.SweepInterval > 0 {
 		s.wg.Add(1)
 		go s.sweepLoop()
 	}
+	if s.cfg.Storage && s.cfg.ProverPoll >= 0 {
+		s.wg.Add(1)
+		go s.prover.loop()
+	}
 }
 
-// Cleanup implements node.Component: it stops the sweep and waits for it. Sessions end with
+// Cleanup implements node.Component: it stops the sweep and the prover loop and waits for them. Sessions end with
 // their streams, which the host closes.
 func (s *Service) Cleanup(*node.Host) { s.Close() }
 
-// Close stops the service's background work; sessions still open fail at their next step. It
-// may be called more than once.
+// Close stops the service's background work (the sweep, the prover loop and its proof and
+// recovery jobs) and waits for it; sessions still open fail at their next step. It may be called
+// more than once.
 func (s *Service) Close() error {
 	s.cancel()
 	s.wg.Wait()
 	return nil
 }
 
-// Receive implements node.Component. fs messages travel on bulk streams only; one that arrives
-// as a message is refused.
+// Receive implements node.Component. A ProverKeyRequest is answered with the prover key this
+// node holds for that public key (an empty Key if none); other fs messages travel on bulk streams
+// only, and one that arrives as a request is refused.
 func (s *Service) Receive(in *node.Incoming) error {
-	if in.IsRequest() {
-		return status.New(status.InvalidParams, "fs: %s is carried on bulk streams only", in.Msg.Opcode)
+	if !in.IsRequest() {
+		return nil
 	}
-	return nil
+	if req, ok := in.Payload.(*ProverKeyRequest); ok {
+		return in.Reply(s.ctx, OpProverKey, &ProverKey{Pub: req.Pub, Key: s.keys.encoded(req.Pub)})
+	}
+	return status.New(status.InvalidParams, "fs: %s is carried on bulk streams only", in.Msg.Opcode)
 }
 
 // Stats returns the service's counters.
