@@ -91,7 +91,7 @@ func (s *Service) admitDownload(ctx context.Context, ask *File, p *node.Peer) (s
 	if err != nil {
 		wl = nil
 	}
-	if !info.CanDownload(p.Account(), wl, height) {
+	if !info.CanDownload(p.Account(), wl, height) && !s.mayRecover(ctx, ask.Hash, p.Account()) {
 		return fi, status.TaskDownloadRefused, fmt.Errorf("%s may not download file %x", p.Account(), ask.Hash)
 	}
 	return fi, nil, nil
@@ -107,7 +107,7 @@ func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFi
 			if f := s.cfg.Faults.CorruptBlock; f != nil && index != LinkIndex && f(root, index) && len(data) > 0 {
 				data[0] ^= 0xff
 			}
-			out.Data = data
+			out.Data, out.Tag = data, s.servedTag(ctx, root, index)
 		case errors.Is(err, store.ErrBlockNotFound) || errors.Is(err, store.ErrCorruptBlock):
 			s.log.Info("fs cannot serve block", "file", root, "block", store.Hash(hash), "err", err)
 		default:
