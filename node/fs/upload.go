@@ -28,6 +28,10 @@ type UploadOptions struct {
 	// OnProgress, if set, is called (from the sessions' goroutines, concurrently) whenever a
 	// node's numbers change. It must not block.
 	OnProgress func(NodeProgress)
+	// ProverKey returns the owner's PDP public key and encoded prover key, sent to a node whose
+	// upload-ack asks for it (NeedProverKey). It may be called from several sessions at once.
+	// The file's tags must be in the store (StoreTags): every data block is sent with its tag.
+	ProverKey func() (pub, key []byte, err error)
 }
 
 // NodeProgress is where the upload to one node stands.
@@ -141,13 +145,18 @@ func (s *upSender) session(ctx context.Context) error {
 	defer c.close()
 	stop := context.AfterFunc(ctx, func() { c.close() })
 	defer stop()
+	if ack.NeedProverKey {
+		if err := s.sendProverKey(c); err != nil {
+			return err
+		}
+	}
 	needed := Needed(s.tree, ack.Breakpoint)
 	if ack.Breakpoint != nil {
 		s.update(func(np *NodeProgress) { np.Needed, np.Held = len(needed), ack.Breakpoint.Held })
 	}
 	final := make(chan error, 1)
 	go func() { final <- s.readProgress(c) }()
-	sendErr := s.send(ctx, c, needed)
+	sendErr := s.send(ctx, c, ack.Breakpoint, needed)
 	if sendErr != nil {
 		c.close()
 		<-final
@@ -163,8 +172,31 @@ func (s *upSender) session(ctx context.Context) error {
 	}
 }
 
-// send writes the needed blocks in flights.
-func (s *upSender) send(ctx context.Context, c *conn, needed []int) error {
+// sendProverKey sends the owner's prover key the node asked for.
+func (s *upSender) sendProverKey(c *conn) error {
+	if s.opts.ProverKey == nil {
+		return status.New(status.TaskGetPdpParamsError, "%s asks for the prover key of %s and the upload has none", s.p.Account(), s.root)
+	}
+	pub, key, err := s.opts.ProverKey()
+	if err != nil {
+		return status.Wrap(status.TaskGetPdpParamsError, err, "prover key for %s", s.p.Account())
+	}
+	if err := c.send(&ProverKey{Pub: pub, Key: key}); err != nil {
+		return status.Wrap(status.TaskFsPutBlockFailed, err, "send prover key to %s", s.p.Account())
+	}
+	return nil
+}
+
+// send writes the tags of the data blocks it will not send, then the needed blocks in flights,
+// each data block with its tag. A node that holds the whole file with its tags gets nothing.
+func (s *upSender) send(ctx context.Context, c *conn, bp *Breakpoint, needed []int) error {
+	if bp == nil || bp.Complete {
+		return nil
+	}
+	tags := NewTagReader(s.cache.st, s.root)
+	if err := s.sendTagsOnly(ctx, c, tags, needed); err != nil {
+		return err
+	}
 	flight := make([]Block, 0, s.opts.FlightBlocks)
 	var fb uint64
 	flush := func() error {
@@ -189,7 +221,13 @@ func (s *upSender) send(ctx context.Context, c *conn, needed []int) error {
 		if n.Level != 0 {
 			idx = LinkIndex
 		}
-		flight = append(flight, Block{Index: idx, Hash: n.Hash[:], Data: data})
+		b := Block{Index: idx, Hash: n.Hash[:], Data: data}
+		if n.Level == 0 {
+			if b.Tag, err = tags.Tag(ctx, idx); err != nil {
+				return status.Wrap(status.TaskGetPdpParamsError, err, "upload %s", s.root)
+			}
+		}
+		flight = append(flight, b)
 		fb += uint64(len(data))
 		if len(flight) == s.opts.FlightBlocks {
 			if err := flush(); err != nil {
@@ -198,6 +236,38 @@ func (s *upSender) send(ctx context.Context, c *conn, needed []int) error {
 		}
 	}
 	return flush()
+}
+
+// sendTagsOnly sends, before any block, the tags of the data blocks the session will not send
+// (held by the node already, or repeated in the file) as blocks without data.
+func (s *upSender) sendTagsOnly(ctx context.Context, c *conn, tags *TagReader, needed []int) error {
+	sent := make(map[int]bool, len(needed))
+	for _, pos := range needed {
+		sent[pos] = true
+	}
+	var only []Block
+	for pos, n := range s.tree {
+		if n.Level != 0 || sent[pos] {
+			continue
+		}
+		t, err := tags.Tag(ctx, n.Index)
+		if err != nil {
+			return status.Wrap(status.TaskGetPdpParamsError, err, "upload %s", s.root)
+		}
+		only = append(only, Block{Index: n.Index, Hash: n.Hash[:], Tag: t})
+		if len(only) == 1024 {
+			if err := c.send(&BlockFlights{TimeStamp: time.Now().UnixNano(), Blocks: only}); err != nil {
+				return status.Wrap(status.TaskFsPutBlockFailed, err, "send tags of %s to %s", s.root, s.p.Account())
+			}
+			only = nil
+		}
+	}
+	if len(only) > 0 {
+		if err := c.send(&BlockFlights{TimeStamp: time.Now().UnixNano(), Blocks: only}); err != nil {
+			return status.Wrap(status.TaskFsPutBlockFailed, err, "send tags of %s to %s", s.root, s.p.Account())
+		}
+	}
+	return nil
 }
 
 // readProgress reads the node's Progress reports until the last one.
