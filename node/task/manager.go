@@ -17,6 +17,7 @@ import (
 	"dsp/node"
 	"dsp/node/fs"
 	"dsp/node/sched"
+	"dsp/pdp"
 	"dsp/status"
 	"dsp/store"
 
@@ -71,9 +72,13 @@ type Manager struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	pdpOnce sync.Once
+	pdpOnce sync.Once // the owner's PDP key: pdpSK, pdpPub, pdpErr
+	pdpSK   *pdp.SecretKey
 	pdpPub  []byte
 	pdpErr  error
+	pkOnce  sync.Once // the encoded prover key, made when a node first asks: pkBytes, pkErr
+	pkBytes []byte
+	pkErr   error
 
 	mu     sync.Mutex
 	closed bool
