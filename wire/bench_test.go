@@ -75,7 +75,7 @@ func BenchmarkFrame(b *testing.B) {
 						for b.Loop() {
 							p.run(baseline, func() {
 								src.Reset(encoded)
-								if _, err := r.next(); err != nil {
+								if _, err := r.next(false); err != nil {
 									b.Fatal(err)
 								}
 							})

@@ -134,8 +134,17 @@ func FuzzReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		const bound = 200 << 10
 		r := NewReader(bytes.NewReader(in), Config{NetworkID: 1, MaxMessageSize: bound})
+		// r2 reads the same bytes with ReadPayloadInto, reusing one buffer: same messages, same
+		// errors.
+		r2 := NewReader(bytes.NewReader(in), Config{NetworkID: 1, MaxMessageSize: bound})
+		var into []byte
 		for i := 0; i < 100; i++ {
 			p, err := r.ReadPayload()
+			p2, err2 := r2.ReadPayloadInto(into)
+			into = p2
+			if !bytes.Equal(p, p2) || (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+				t.Fatalf("ReadPayload gave %d bytes, %v; ReadPayloadInto %d bytes, %v", len(p), err, len(p2), err2)
+			}
 			if len(p) > bound {
 				t.Fatalf("message of %d bytes over the bound %d", len(p), bound)
 			}

@@ -18,6 +18,11 @@ type Config struct {
 	Algo           Algo   // compression used when writing
 	Threshold      int    // compress a fragment only if len >= Threshold, and keep it only if it shrinks
 	MaxMessageSize int    // reassembly bound (default DefaultMaxMessageSize)
+	// FragmentSize is the most bytes of a message a Writer puts in one frame, 1..MaxPackageSize;
+	// zero means MaxPackageSize. It matters only to the writer: a reader accepts fragments of any
+	// size up to MaxPackageSize. A stream carried inside another framed stream sets it so that one
+	// of its frames fits one message of the carrier.
+	FragmentSize int
 }
 
 // DefaultConfig returns NetworkID 1 (devnet), AlgoNone, Threshold 1024 and
@@ -38,7 +43,17 @@ func (c Config) Verify() error {
 	if c.MaxMessageSize < 0 {
 		return fmt.Errorf("wire config: negative MaxMessageSize %d", c.MaxMessageSize)
 	}
+	if c.FragmentSize < 0 || c.FragmentSize > MaxPackageSize {
+		return fmt.Errorf("wire config: FragmentSize %d outside 0..%d", c.FragmentSize, MaxPackageSize)
+	}
 	return nil
+}
+
+func (c Config) fragment() int {
+	if c.FragmentSize <= 0 || c.FragmentSize > MaxPackageSize {
+		return MaxPackageSize
+	}
+	return c.FragmentSize
 }
 
 func (c Config) maxMessage() int {
@@ -78,6 +93,19 @@ func (w *Writer) WriteMessage(m *Message) error {
 	if w.err != nil {
 		return w.err
 	}
+	if w.c.Algo == AlgoNone && m.encodedSize() <= min(w.c.fragment(), w.c.maxMessage()) {
+		// One uncompressed frame: encode the message in place after the header, one copy.
+		if w.frame == nil {
+			w.frame = make([]byte, 0, HeaderSize+MaxPackageSize+1024)
+		}
+		buf := m.appendEncoding(w.frame[:HeaderSize], m.Signature)
+		appendHeader(buf[:0], w.c.NetworkID, Frame{}.CompressInfo(), len(buf)-HeaderSize)
+		if _, err := w.w.Write(buf); err != nil {
+			w.err = fmt.Errorf("write frame: %w", err)
+			return w.err
+		}
+		return nil
+	}
 	w.enc = m.appendEncoding(w.enc[:0], m.Signature)
 	err := w.WritePayload(w.enc)
 	if cap(w.enc) > retainLimit {
@@ -99,8 +127,9 @@ func (w *Writer) WritePayload(p []byte) error {
 	if !w.c.Algo.Valid() {
 		return fmt.Errorf("write message: %w: %v", ErrUnknownCompression, w.c.Algo)
 	}
+	frag := w.c.fragment()
 	for first := true; first || len(p) > 0; first = false {
-		n := min(len(p), MaxPackageSize)
+		n := min(len(p), frag)
 		if err := w.writeFragment(p[:n], n < len(p)); err != nil {
 			w.err = fmt.Errorf("write frame: %w", err)
 			return w.err
@@ -174,7 +203,7 @@ func NewReader(r io.Reader, c Config) *Reader {
 // caller's: the Reader keeps no reference to it. At a clean end of stream (no byte of a new frame)
 // it returns io.EOF; a stream that ends between the fragments of a message is ErrTruncated.
 func (r *Reader) ReadPayload() ([]byte, error) {
-	msg, err := r.next()
+	msg, err := r.next(true)
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +212,22 @@ func (r *Reader) ReadPayload() ([]byte, error) {
 		r.msg = nil // do not pin a rare large buffer
 	}
 	return out, nil
+}
+
+// ReadPayloadInto is ReadPayload reading the message into buf: the message is assembled in
+// buf's storage (its length is ignored), grown when it is too small, and returned; uncompressed
+// frames are read straight into it. The Reader keeps no reference to buf, so a caller that passes
+// the returned slice back in reads messages without allocating or copying them again. On an
+// error it returns buf[:0].
+func (r *Reader) ReadPayloadInto(buf []byte) ([]byte, error) {
+	saved := r.msg
+	r.msg = buf[:0]
+	msg, err := r.next(false)
+	r.msg = saved
+	if err != nil {
+		return buf[:0], err
+	}
+	return msg, nil
 }
 
 // ReadMessage reads the next message and decodes it (see Unmarshal). It does not verify the
@@ -201,9 +246,26 @@ func (r *Reader) ReadMessage() (*Message, error) {
 	return m, nil
 }
 
-// next reassembles the next message into r.msg and returns it; the slice is valid until the next
-// call.
-func (r *Reader) next() ([]byte, error) {
+// ReadMessageView is ReadMessage without the copy: the message's byte fields (Message, the
+// sender's fields, MessageID) alias the Reader's buffers and are valid only until the next call
+// on the Reader. A caller that keeps any of them must copy it.
+func (r *Reader) ReadMessageView() (*Message, error) {
+	p, err := r.next(true)
+	if err != nil {
+		return nil, err
+	}
+	m, err := unmarshalOwned(p)
+	if err != nil {
+		r.Stats.Discarded++
+		return nil, err
+	}
+	return m, nil
+}
+
+// next reassembles the next message and returns it, valid until the next call. Uncompressed
+// bodies are read straight into r.msg; with view, a message of one uncompressed frame is returned
+// in place in r.body, not copied at all.
+func (r *Reader) next(view bool) ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -214,7 +276,33 @@ func (r *Reader) next() ([]byte, error) {
 	r.msg = r.msg[:0]
 	frames := 0 // frames of this message read so far
 	for {
-		f, err := ReadFrameBuf(r.r, r.body)
+		f, length, err := r.header()
+		if err == nil {
+			r.Stats.Frames++
+			if f.Compressed {
+				r.Stats.Compressed++
+			}
+			direct := !r.skip && !f.Compressed && f.NetworkID == r.c.NetworkID && len(r.msg)+length <= max &&
+				!(view && frames == 0 && !f.More)
+			if direct {
+				// An uncompressed fragment of this stream's network within the bound: read it
+				// in place at the end of the message.
+				r.msg = slices.Grow(r.msg, length)
+				f.Body = r.msg[len(r.msg) : len(r.msg)+length]
+				if err = r.readBody(f.Body); err == nil {
+					r.msg = r.msg[:len(r.msg)+length]
+					frames++
+					if !f.More {
+						r.Stats.Messages++
+						return r.msg, nil
+					}
+					continue
+				}
+			} else {
+				f.Body = r.body[:length]
+				err = r.readBody(f.Body)
+			}
+		}
 		if err != nil {
 			if err == io.EOF && (frames > 0 || r.skip) {
 				err = fmt.Errorf("%w: stream ended inside a message, after %d of its frames", ErrTruncated, frames)
@@ -224,13 +312,13 @@ func (r *Reader) next() ([]byte, error) {
 			}
 			return nil, err
 		}
-		r.Stats.Frames++
-		if f.Compressed {
-			r.Stats.Compressed++
-		}
 		if r.skip {
 			r.skip = f.More
 			continue
+		}
+		if view && frames == 0 && !f.More && !f.Compressed && f.NetworkID == r.c.NetworkID && length <= max {
+			r.Stats.Messages++
+			return f.Body, nil
 		}
 		frames++
 		if err := r.add(f, max); err != nil {
@@ -247,6 +335,33 @@ func (r *Reader) next() ([]byte, error) {
 			return r.msg, nil
 		}
 	}
+}
+
+// header reads and checks the next frame header (see ReadFrameBuf) and returns the frame without
+// its body and the body's length.
+func (r *Reader) header() (Frame, int, error) {
+	hdr := r.body[:HeaderSize]
+	if n, err := io.ReadFull(r.r, hdr); err != nil {
+		if err == io.EOF {
+			return Frame{}, 0, io.EOF
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return Frame{}, 0, fmt.Errorf("%w: frame header: stream ended after %d of %d bytes", ErrTruncated, n, HeaderSize)
+		}
+		return Frame{}, 0, fmt.Errorf("read frame header: %w", err)
+	}
+	return parseHeader([HeaderSize]byte(hdr))
+}
+
+// readBody reads a frame body of len(b) bytes into b.
+func (r *Reader) readBody(b []byte) error {
+	if n, err := io.ReadFull(r.r, b); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%w: frame body: stream ended after %d of %d bytes", ErrTruncated, n, len(b))
+		}
+		return fmt.Errorf("read frame body: %w", err)
+	}
+	return nil
 }
 
 // add checks frame f and appends its decompressed body to r.msg.
