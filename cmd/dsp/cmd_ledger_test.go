@@ -167,3 +167,5 @@ func TestLedgerOnDevnet(t *testing.T) {
 	cliJSON(t, &after, "ledger", "balance")
 	wantErr(t, 1, 40006, "ledger", "transfer", "--to", to.String(), "--amount", fmt.Sprint(after.Balance+1), "--data", devnetDir)
 }
+
+func decodeInto(s string, v any) error { return json.Unmarshal([]byte(s), v) }
