@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"dsp/node/client"
 )
 
 func TestDNSBadInput(t *testing.T) {
@@ -21,5 +23,40 @@ func TestDNSBadInput(t *testing.T) {
 		if err := checkURL(u); err != nil {
 			t.Fatalf("checkURL(%q): %v", u, err)
 		}
+	}
+}
+
+func TestDNSOnDevnet(t *testing.T) {
+	up, _ := sharedUpload(t)
+	var r client.URLRecord
+	cliJSON(t, &r, "dns", "resolve", sharedURL)
+	if r.FileHash != up.FileHash || r.Owner.IsZero() {
+		t.Fatalf("resolve %s: %+v", sharedURL, r)
+	}
+	var reg client.URLRecord
+	cliJSON(t, &reg, "dns", "register", "dsp://cli-second", "--hash", up.FileHash)
+	if reg.FileHash != up.FileHash || !strings.Contains(reg.URL, "cli-second") {
+		t.Fatalf("register: %+v", reg)
+	}
+	var random client.URLRecord
+	cliJSON(t, &random, "dns", "register", "--hash", up.FileHash)
+	if random.URL == "" || random.FileHash != up.FileHash {
+		t.Fatalf("random register: %+v", random)
+	}
+	out, _, code := runCLI(t, "dns", "register", "dsp://cli-second", "--hash", up.FileHash, "--data", devnetDir, "--json")
+	if code != 1 {
+		t.Fatalf("registering a taken URL: exit %d %s", code, out)
+	}
+	var tx client.TxResult
+	cliJSON(t, &tx, "dns", "delete", "dsp://cli-second")
+	out, _, code = runCLI(t, "dns", "resolve", "dsp://cli-second", "--data", devnetDir, "--json")
+	if code != 1 {
+		t.Fatalf("resolving a deleted URL: exit %d %s", code, out)
+	}
+	other := addr(t)
+	cliJSON(t, &tx, "dns", "transfer", random.URL, "--to", other.String())
+	cliJSON(t, &r, "dns", "resolve", random.URL)
+	if r.Owner != other {
+		t.Fatalf("after transfer the owner is %s, want %s", r.Owner, other)
 	}
 }

@@ -87,3 +87,46 @@ func TestFilesBadInput(t *testing.T) {
 	wantErr(t, 2, 40002, "share", "zz", "--data", dir)
 	wantErr(t, 2, 40002, "prove", "detail", "zz", "--data", dir)
 }
+
+func TestFilesOnDevnet(t *testing.T) {
+	d := sharedDevnet(t)
+	up, content := sharedUpload(t)
+	var fs []client.File
+	cliJSON(t, &fs, "files")
+	i := slices.IndexFunc(fs, func(f client.File) bool { return f.Hash == up.FileHash })
+	if i < 0 {
+		t.Fatalf("files does not list %s: %+v", up.FileHash, fs)
+	}
+	f := fs[i]
+	if f.Owner != d.ClientNode.Key().Address() || f.Size != uint64(len(content)) || f.Copies != 2 || f.ExpiredHeight == 0 || f.ProveInterval != 5 {
+		t.Fatalf("file %+v", f)
+	}
+	holders := map[keys.Address]bool{}
+	for _, h := range f.Holders {
+		holders[h.Node] = h.State == "active"
+	}
+	// The node does not fill File.URL nor, before the first proof, Holder.NextDue yet; the CLI
+	// prints them as they come.
+	t.Logf("url %q, holders %+v", f.URL, f.Holders)
+	for _, n := range d.FS {
+		if !holders[n.Key().Address()] {
+			t.Fatalf("FS node %s is not an active holder: %+v", n.Key().Address(), f.Holders)
+		}
+	}
+	var one client.File
+	cliJSON(t, &one, "files", up.FileHash)
+	if one.Hash != up.FileHash || len(one.Holders) != 2 {
+		t.Fatalf("files HASH: %+v", one)
+	}
+	out, _, code := runCLI(t, "files", up.FileHash, "--data", devnetDir)
+	if code != 0 || !strings.Contains(out, "NEXT DUE") || !strings.Contains(out, d.FS[0].Key().Address().String()) {
+		t.Fatalf("text file: exit %d\n%s", code, out)
+	}
+	e := wantErr(t, 1, 55100, "files", strings.Repeat("9a", 32), "--data", devnetDir)
+	t.Logf("unknown hash: %s", e.Msg)
+	var sh map[string]any
+	cliJSON(t, &sh, "share", up.FileHash)
+	if sh["shared"] != true {
+		t.Fatalf("share: %v", sh)
+	}
+}

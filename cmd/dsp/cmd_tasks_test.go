@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -200,4 +201,35 @@ func TestUploadBadInput(t *testing.T) {
 	wantErr(t, 2, 40002, "download", "dsp://", "--data", dir)
 	wantErr(t, 2, 40002, "download", strings.Repeat("ab", 32), "-o", f, "--data", dir) // exists
 	wantErr(t, 2, 40002, "download", strings.Repeat("ab", 32), "-o", filepath.Join(dir, "no", "dir", "x"), "--data", dir)
+}
+
+func TestTasksOnDevnet(t *testing.T) {
+	up, _ := sharedUpload(t)
+	var ts []client.Task
+	cliJSON(t, &ts, "tasks")
+	i := slices.IndexFunc(ts, func(x client.Task) bool { return x.ID == up.ID })
+	if i < 0 || ts[i].State != taskDone || ts[i].StatusName == "" {
+		t.Fatalf("tasks does not list upload %s as done: %+v", up.ID, ts)
+	}
+	out, _, code := runCLI(t, "tasks", "--data", devnetDir)
+	if code != 0 || !strings.Contains(out, up.ID) || !strings.Contains(out, fmt.Sprintf("%d %s", ts[i].Status, ts[i].StatusName)) {
+		t.Fatalf("text tasks: exit %d\n%s", code, out)
+	}
+	out, _, code = runCLI(t, "tasks", up.ID, "--data", devnetDir)
+	if code != 0 || !strings.Contains(out, "peers:") || !strings.Contains(out, up.Peers[0].Account.String()) {
+		t.Fatalf("text task: exit %d\n%s", code, out)
+	}
+	wantErr(t, 1, 58000, "tasks", "pause", "no-such-task", "--data", devnetDir)
+	// Pausing a finished task is refused with the node's code, and the task stays done.
+	out, _, code = runCLI(t, "tasks", "pause", up.ID, "--data", devnetDir, "--json")
+	var tk client.Task
+	cliJSON(t, &tk, "tasks", up.ID)
+	if code == 0 || tk.State != taskDone {
+		t.Fatalf("pause of a done task: exit %d (%s), state %s", code, out, tk.State)
+	}
+	var followed client.Task
+	cliJSON(t, &followed, "tasks", "follow", up.ID)
+	if followed.ID != up.ID || followed.State != taskDone {
+		t.Fatalf("follow: %+v", followed)
+	}
 }
