@@ -43,7 +43,8 @@ type proveDetail struct {
 // proveEntry is one holder's proof status.
 type proveEntry struct {
 	client.Holder
-	// DueIn is NextDue minus the height: blocks left to prove (negative: overdue).
+	// DueIn is NextDue minus the height: blocks left to prove (negative: overdue); 0 while the
+	// ledger names no next due height (NextDue 0).
 	DueIn int64 `json:"dueIn"`
 }
 
@@ -64,7 +65,11 @@ func runProveDetail(cmd *cobra.Command, args []string) error {
 		d := proveDetail{FileHash: f.Hash, Height: li.Height, ProveInterval: f.ProveInterval,
 			ExpiredHeight: f.ExpiredHeight, Copies: f.Copies, Holders: []proveEntry{}}
 		for _, ho := range f.Holders {
-			d.Holders = append(d.Holders, proveEntry{Holder: ho, DueIn: int64(ho.NextDue) - int64(li.Height)})
+			e := proveEntry{Holder: ho}
+			if ho.NextDue > 0 {
+				e.DueIn = int64(ho.NextDue) - int64(li.Height)
+			}
+			d.Holders = append(d.Holders, e)
 		}
 		return emit(cmd, d, func(w io.Writer) { printProveDetail(w, &d) })
 	})
@@ -84,7 +89,11 @@ func printProveDetail(w io.Writer, d *proveDetail) {
 		if e.LastProof > 0 {
 			last = fmt.Sprint(e.LastProof)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\n", e.Node, e.State, e.Proofs, last, e.NextDue, e.DueIn, e.Failures, e.Balance)
+		next, dueIn := "-", "-"
+		if e.NextDue > 0 {
+			next, dueIn = fmt.Sprint(e.NextDue), fmt.Sprint(e.DueIn)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\n", e.Node, e.State, e.Proofs, last, next, dueIn, e.Failures, e.Balance)
 	}
 	tw.Flush()
 }
