@@ -36,6 +36,8 @@ var runDefault = func(cmd *cobra.Command, _ []string) error { return cmd.Help() 
 func init() {
 	root.PersistentFlags().BoolVar(&flagJSON, "json", false, "machine-readable JSON output")
 	root.PersistentFlags().StringVar(&flagData, "data", defaultDataDir(), "data directory")
+	// A flag that does not parse is a bad invocation like any other: INVALID_PARAMS, exit 2.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 }
 
 // defaultDataDir is $DSP_DATA, else $XDG_DATA_HOME/dsp, else ~/.local/share/dsp.

@@ -33,3 +33,10 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("unknown command: code %d, stderr %q", code, errOut)
 	}
 }
+
+func TestBadFlagIsInvalidParams(t *testing.T) {
+	out, _, code := runCLI(t, "version", "--json", "--no-such-flag")
+	if code != 2 || !strings.Contains(out, `"code": 40002`) {
+		t.Fatalf("bad flag: code %d, out %q", code, out)
+	}
+}
