@@ -365,9 +365,22 @@ var errReplay = errors.New("message nonce not above the last one on this stream"
 // readOne reads the next message on ms that passes every check, counting and skipping those that
 // do not; it fails only when the stream itself fails.
 func (p *Peer) readOne(ms *msgStream) (*Incoming, error) {
+	return p.readNext(ms, false)
+}
+
+// readNext is readOne; with view the message is decoded where the stream's reader read it, so
+// its byte fields are valid only until the next read on ms (the bulk stream's Read consumes them
+// before that).
+func (p *Peer) readNext(ms *msgStream, view bool) (*Incoming, error) {
 	for {
 		before := ms.r.Stats.Discarded
-		m, err := ms.r.ReadMessage()
+		var m *wire.Message
+		var err error
+		if view {
+			m, err = ms.r.ReadMessageView()
+		} else {
+			m, err = ms.r.ReadMessage()
+		}
 		if err != nil {
 			if ms.r.Stats.Discarded > before { // the message was skipped; the stream is in step
 				p.drop(dropReason(err), err)

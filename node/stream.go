@@ -166,7 +166,8 @@ func (s *Stream) Write(b []byte) (int, error) {
 // like on a message stream; io.EOF follows the peer's Close.
 func (s *Stream) Read(b []byte) (int, error) {
 	for len(s.rbuf) == 0 {
-		in, err := s.p.readOne(s.ms)
+		// The message is read in place: rbuf is used up before the next read.
+		in, err := s.p.readNext(s.ms, true)
 		if err != nil {
 			return 0, err
 		}

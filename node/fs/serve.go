@@ -50,6 +50,7 @@ func (s *Service) serveDownload(st *node.Stream) {
 	if err := c.send(ack); err != nil {
 		return
 	}
+	var buf []byte // one block, read again for every block served
 	for {
 		v, err := c.recv(0)
 		if err != nil {
@@ -60,7 +61,7 @@ func (s *Service) serveDownload(st *node.Stream) {
 			return
 		}
 		for i, h := range req.Hashes {
-			if err := s.serveBlock(ctx, c, root, inFile, h, req.Indices[i]); err != nil {
+			if buf, err = s.serveBlock(ctx, c, root, inFile, h, req.Indices[i], buf[:0]); err != nil {
 				return
 			}
 		}
@@ -97,11 +98,13 @@ func (s *Service) admitDownload(ctx context.Context, ask *File, p *node.Peer) (s
 	return fi, nil, nil
 }
 
-// serveBlock sends one requested block, or an empty block if it is not part of the file.
-func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFile map[store.Hash]bool, hash []byte, index uint64) error {
+// serveBlock sends one requested block, or an empty block if it is not part of the file. The block
+// is read into buf, which it returns for the next block.
+func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFile map[store.Hash]bool, hash []byte, index uint64, buf []byte) ([]byte, error) {
 	out := Block{Index: index, Hash: hash}
 	if len(hash) == store.HashSize && inFile[store.Hash(hash)] {
-		data, err := s.cfg.Store.GetBlock(ctx, store.Hash(hash))
+		data, err := s.cfg.Store.AppendBlock(ctx, buf, store.Hash(hash))
+		buf = data
 		switch {
 		case err == nil:
 			if f := s.cfg.Faults.CorruptBlock; f != nil && index != LinkIndex && f(root, index) && len(data) > 0 {
@@ -111,14 +114,14 @@ func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFi
 		case errors.Is(err, store.ErrBlockNotFound) || errors.Is(err, store.ErrCorruptBlock):
 			s.log.Info("fs cannot serve block", "file", root, "block", store.Hash(hash), "err", err)
 		default:
-			return err
+			return buf, err
 		}
 	}
 	if err := c.send(&BlockFlights{TimeStamp: time.Now().UnixNano(), Blocks: []Block{out}}); err != nil {
-		return err
+		return buf, err
 	}
 	if out.Data != nil {
 		s.served.Add(1)
 	}
-	return nil
+	return buf, nil
 }

@@ -190,8 +190,20 @@ func benchTransferOnce(b *testing.B, n int64) {
 	w := newWorld(b, kcpNet(node.NewKCP(node.DefaultKCPConfig())), 3)
 	alice := w.newClient("alice", nil)
 	ctx := ctxT(b, 30*time.Minute)
-	fi, err := alice.store.AddFile(ctx, &pattern{rng: rand.NewChaCha8([32]byte{1}), left: n}, store.AddOptions{Name: "bench"})
+	sk, _, err := alice.m.pdpKey()
 	if err != nil {
+		b.Fatal(err)
+	}
+	tee := newTagTee(&pattern{rng: rand.NewChaCha8([32]byte{1}), left: n}, sk.NewTagger(nil, 0))
+	fi, err := alice.store.AddFile(ctx, tee, store.AddOptions{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tags, err := tee.finish(fi.FileHash)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := fs.StoreTags(ctx, alice.store, fi.FileHash, tags); err != nil {
 		b.Fatal(err)
 	}
 	pub, err := alice.m.pdpPublicKey()
@@ -228,7 +240,7 @@ func benchTransferOnce(b *testing.B, n int64) {
 
 	upload := func(ps []*node.Peer) time.Duration {
 		start := time.Now()
-		res, err := fs.Upload(ctx, alice.host, alice.store, fi.FileHash, ps, fs.UploadOptions{})
+		res, err := fs.Upload(ctx, alice.host, alice.store, fi.FileHash, ps, fs.UploadOptions{ProverKey: alice.m.proverKey})
 		if err != nil {
 			b.Fatal(err)
 		}

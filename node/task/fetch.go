@@ -54,7 +54,7 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 	if err != nil {
 		return status.Wrap(status.TaskAddGetBlockRequestFailed, err, "schedule %s", root)
 	}
-	f := &fetcher{m: m, t: t, sc: sc, hashes: hashes, kick: make(chan struct{}, 1), writes: make(chan store.Block, 32),
+	f := &fetcher{m: m, t: t, sc: sc, hashes: hashes, kick: make(chan struct{}, 1), writes: make(chan store.Checked, writeBlocks),
 		writeErr: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -107,7 +107,7 @@ type fetcher struct {
 	hashes map[int]store.Hash
 	kick   chan struct{}
 
-	writes   chan store.Block
+	writes   chan store.Checked
 	writeErr chan error
 
 	mu       sync.Mutex
@@ -229,16 +229,16 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 		p.queue = p.queue[1:]
 		p.mu.Unlock()
 		want := f.hashes[a.b.Index]
-		switch {
-		case blk.Index != uint64(a.b.Index) || len(blk.Data) == 0:
+		if blk.Index != uint64(a.b.Index) || len(blk.Data) == 0 {
 			f.sc.Failed(p.id, a.b, sched.Refused)
-		case store.Sum(blk.Data) != want:
+		} else if c, err := store.Check(want, blk.Data); err != nil {
 			f.sc.Failed(p.id, a.b, sched.WrongHash)
-		default:
+		} else {
+			// Hashed once here; the writer stores it without hashing again.
 			fresh, _ := f.sc.Done(p.id, a.b, len(blk.Data), time.Since(a.at))
 			if fresh {
 				select {
-				case f.writes <- store.Block{Hash: want, Data: blk.Data}:
+				case f.writes <- c:
 				case <-ctx.Done():
 					return
 				}
@@ -249,36 +249,47 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 	}
 }
 
+// Write batching of downloaded blocks: a transaction takes what arrives within writeDelay of its
+// first block, up to writeBlocks blocks, so a commit (and its fsync) covers megabytes, not a block.
+const (
+	writeBlocks = 32
+	writeDelay  = 20 * time.Millisecond
+)
+
 // writer stores received blocks in batches (one transaction per batch).
 func (f *fetcher) writer(ctx context.Context) {
-	var batch []store.Block
+	var batch []store.Checked
 	failed := false
+	timer := time.NewTimer(writeDelay)
+	defer timer.Stop()
 	for b := range f.writes {
 		batch = append(batch[:0], b)
+		timer.Reset(writeDelay)
 	more:
-		for len(batch) < 32 {
+		for len(batch) < writeBlocks {
 			select {
 			case nb, ok := <-f.writes:
 				if !ok {
 					break more
 				}
 				batch = append(batch, nb)
-			default:
+			case <-timer.C:
 				break more
 			}
 		}
 		if failed {
 			continue
 		}
-		if err := f.m.cfg.Store.PutBlocks(context.WithoutCancel(ctx), batch); err != nil {
+		if err := f.m.cfg.Store.PutChecked(context.WithoutCancel(ctx), batch); err != nil {
 			failed = true
 			f.writeErr <- status.Wrap(status.TaskFsPutBlockFailed, err, "store downloaded blocks")
 		}
 		f.mu.Lock()
 		for _, b := range batch {
-			f.received += uint64(len(b.Data))
+			f.received += uint64(len(b.Data()))
 		}
 		f.mu.Unlock()
+		clear(batch) // let the blocks go
 	}
 }
 
