@@ -92,11 +92,18 @@ type Devnet struct {
 	Scan   *roles.Node // scan and dns
 	Proxy  *roles.Node
 	FS     []*roles.Node
-	// ClientNode is the node the CLI and TUI drive.
+	// ClientNode is the node the CLI and TUI drive. It is replaced when the client node adopts a
+	// new account (docs/devnet.md); read it while no adoption runs, or use Current.
 	ClientNode *roles.Node
 
 	faucetMu sync.Mutex
 	closed   sync.Once
+
+	mu       sync.Mutex
+	swap     chan struct{} // non-nil while the client node is reopened; closed when done
+	epoch    chan struct{} // closed when the client node of the moment stops (adoption, Close)
+	closing  bool
+	adopting sync.WaitGroup
 }
 
 // Start starts (or resumes) the devnet in cfg.Dir and returns once every FS node is registered
@@ -295,12 +302,9 @@ func (d *Devnet) openClient(ctx context.Context, ledgerURL string) error {
 	if err != nil {
 		return err
 	}
-	n, err := roles.Open(roles.Config{Options: node.Options{DataDir: d.cfg.Dir, Key: k, Listen: []string{"kcp://127.0.0.1:0"},
-		APIAddr: d.cfg.APIAddr, Peers: []string{ledgerURL}, Logger: d.log.With("devnet", "client"),
-		ReconnectInterval: time.Second, Host: d.cfg.Host}, Ledger: ledgerURL, AutoResume: true,
-		ConfirmTimeout: d.cfg.ConfirmTimeout, WalletOptions: d.cfg.WalletOptions})
+	n, err := d.startClient(k, d.cfg.APIAddr)
 	if err != nil {
-		return fmt.Errorf("devnet: start client: %w", err)
+		return err
 	}
 	d.ClientNode = n
 	if err := d.fund(ctx, n.Key().Address()); err != nil {
@@ -312,6 +316,20 @@ func (d *Devnet) openClient(ctx context.Context, ledgerURL string) error {
 		}
 	}
 	return nil
+}
+
+// startClient opens the client node in Dir as k (nil: Dir/node.key) with its control API on
+// apiAddr.
+func (d *Devnet) startClient(k *keys.KeyPair, apiAddr string) (*roles.Node, error) {
+	ledgerURL := d.Ledger.URL()
+	n, err := roles.Open(roles.Config{Options: node.Options{DataDir: d.cfg.Dir, Key: k, Listen: []string{"kcp://127.0.0.1:0"},
+		APIAddr: apiAddr, Peers: []string{ledgerURL}, Logger: d.log.With("devnet", "client"),
+		ReconnectInterval: time.Second, Host: d.cfg.Host}, Ledger: ledgerURL, AutoResume: true,
+		ConfirmTimeout: d.cfg.ConfirmTimeout, WalletOptions: d.cfg.WalletOptions, OnAdopt: d.adopt})
+	if err != nil {
+		return nil, fmt.Errorf("devnet: start client: %w", err)
+	}
+	return n, nil
 }
 
 // Fund sends amount from the faucet (the ledger node's genesis funds) to a and waits for its
@@ -338,17 +356,31 @@ func (d *Devnet) fund(ctx context.Context, a keys.Address) error {
 	return d.Fund(ctx, a, FaucetAmount)
 }
 
-// Client is the client node's in-process client: what the TUI drives.
-func (d *Devnet) Client() client.Client { return d.ClientNode.Client() }
+// Client is the client node's in-process client: what the TUI drives. It stays valid across
+// adoptions (it forwards every call to the client node of the moment, waiting while one is
+// reopened) until the devnet closes.
+func (d *Devnet) Client() client.Client { return liveClient{d} }
 
 // APIURL is the client node's control API (its token is in Dir/api.json).
-func (d *Devnet) APIURL() string { return d.ClientNode.APIURL() }
+func (d *Devnet) APIURL() string {
+	n, err := d.Current(context.Background())
+	if err != nil {
+		return ""
+	}
+	return n.APIURL()
+}
 
 // State returns the devnet's layout as saved in StateFile.
-func (d *Devnet) State() State { return d.state }
+func (d *Devnet) State() State {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.state
+}
 
 func (d *Devnet) saveState() error {
+	d.mu.Lock()
 	b, _ := json.MarshalIndent(d.state, "", "  ")
+	d.mu.Unlock()
 	tmp := filepath.Join(d.cfg.Dir, "."+StateFile+".tmp")
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("devnet: save state: %w", err)
@@ -361,6 +393,11 @@ func (d *Devnet) saveState() error {
 func (d *Devnet) Close() error {
 	var first error
 	d.closed.Do(func() {
+		d.mu.Lock()
+		d.closing = true
+		d.mu.Unlock()
+		d.adopting.Wait()
+		d.endEpoch()
 		all := []*roles.Node{d.ClientNode, d.Proxy, d.Scan}
 		all = append(all, d.FS...)
 		all = append(all, d.Ledger)

@@ -91,24 +91,67 @@ func (s *services) changeWallet(fn func(w *keys.Wallet) (keys.Account, error), m
 	return w.Account(a.Address.String())
 }
 
-// NewAccount implements client.AccountAPI.
+// runsAsWalletAccount reports whether the node's account is one of the wallet's.
+func (s *services) runsAsWalletAccount() bool {
+	s.walletMu.Lock()
+	defer s.walletMu.Unlock()
+	w, err := s.wallet(false)
+	if err != nil {
+		return false
+	}
+	_, err = w.Account(s.n.Key().Address().String())
+	return err == nil
+}
+
+// adopt hands a new default account to Config.OnAdopt when the node ran as its key file (see
+// Config.OnAdopt); kp is nil when the caller must unlock the account with password.
+func (s *services) adopt(a keys.Account, kp *keys.KeyPair, password string, wasWallet bool) error {
+	if s.n.cfg.OnAdopt == nil || wasWallet {
+		return nil
+	}
+	if kp == nil {
+		s.walletMu.Lock()
+		w, err := s.wallet(false)
+		if err == nil {
+			kp, err = w.Unlock(a.Address.String(), password)
+		}
+		s.walletMu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	s.n.cfg.OnAdopt(kp)
+	return nil
+}
+
+// NewAccount implements client.AccountAPI. With req.Default on a node running as its key file,
+// Config.OnAdopt receives the new account.
 func (s *services) NewAccount(ctx context.Context, req client.NewAccountRequest) (*client.Account, error) {
 	sch, err := parseScheme(req.Scheme)
 	if err != nil {
 		return nil, err
 	}
+	wasWallet := req.Default && s.runsAsWalletAccount()
+	var kp *keys.KeyPair
 	a, err := s.changeWallet(func(w *keys.Wallet) (keys.Account, error) {
-		a, _, err := w.NewAccount(sch, req.Label, req.Password)
+		a, k, err := w.NewAccount(sch, req.Label, req.Password)
+		kp = k
 		return a, err
 	}, req.Default)
 	if err != nil {
 		return nil, err
 	}
+	if req.Default {
+		if err := s.adopt(a, kp, req.Password, wasWallet); err != nil {
+			return nil, err
+		}
+	}
 	out := s.account(ctx, a)
 	return &out, nil
 }
 
-// ImportAccount implements client.AccountAPI.
+// ImportAccount implements client.AccountAPI. With req.Default on a node running as its key
+// file, Config.OnAdopt receives the imported account.
 func (s *services) ImportAccount(ctx context.Context, req client.ImportAccountRequest) (*client.Account, error) {
 	var add func(w *keys.Wallet) (keys.Account, error)
 	switch {
@@ -133,9 +176,15 @@ func (s *services) ImportAccount(ctx context.Context, req client.ImportAccountRe
 	default:
 		return nil, status.New(status.InvalidParams, "import needs privateKey or blob")
 	}
+	wasWallet := req.Default && s.runsAsWalletAccount()
 	a, err := s.changeWallet(add, req.Default)
 	if err != nil {
 		return nil, err
+	}
+	if req.Default {
+		if err := s.adopt(a, nil, req.Password, wasWallet); err != nil {
+			return nil, err
+		}
 	}
 	out := s.account(ctx, a)
 	return &out, nil

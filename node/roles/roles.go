@@ -86,6 +86,12 @@ type Config struct {
 	ConfirmTimeout time.Duration
 	// RegisterInterval is how often a failed role registration is retried (default 2 s).
 	RegisterInterval time.Duration
+	// OnAdopt, if set, is called when NewAccount or ImportAccount is asked to make the new
+	// account the default (Default true) while the node does not run as a wallet account (it runs
+	// as its key file): kp is the new account, unlocked with the request's password. The call
+	// answering the request is still running on this node, so OnAdopt must not block or close the
+	// node itself; node/devnet reopens its client node as kp in the background.
+	OnAdopt func(kp *keys.KeyPair)
 }
 
 // Node is a running node with its roles. Close stops it.
