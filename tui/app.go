@@ -285,11 +285,22 @@ func (m *Model) started(accounts []client.Account, err error) tea.Cmd {
 	if err != nil {
 		m.notice, m.noticeErr = errText(err), true
 	}
-	if err == nil && len(accounts) == 0 {
+	if err == nil && !hasWalletAccount(accounts) {
 		m.first = newFirstRun(m.env)
 		return m.first.Init()
 	}
 	return m.show(m.active, nil)
+}
+
+// hasWalletAccount reports whether the node's wallet has an account: a wallet with accounts has
+// a default one. A node without one lists only its own key-file account (not Default).
+func hasWalletAccount(accounts []client.Account) bool {
+	for _, a := range accounts {
+		if a.Default {
+			return true
+		}
+	}
+	return false
 }
 
 // show makes to the active screen, loading it on its first visit.

@@ -29,9 +29,15 @@ Run without arguments on a terminal to open the TUI on the embedded devnet.`,
 	RunE:          runDefault,
 }
 
-// runDefault is what a bare "dsp" does. It opens the TUI on the embedded devnet once those exist;
-// until then it prints help.
-var runDefault = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+// runDefault is what a bare "dsp" does: on a terminal (stdin and stdout) it opens the TUI like
+// "dsp tui" (cmd_tui.go); otherwise (a script, a pipe, CI) it prints the help and exits 0, so it
+// never waits for input.
+var runDefault = func(cmd *cobra.Command, _ []string) error {
+	if !onTerminal(cmd) {
+		return cmd.Help()
+	}
+	return runTUI(cmd)
+}
 
 func init() {
 	root.PersistentFlags().BoolVar(&flagJSON, "json", false, "machine-readable JSON output")
