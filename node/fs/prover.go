@@ -95,9 +95,9 @@ func (p *prover) poll(ctx context.Context) time.Duration {
 	}
 	ci, err := p.s.cfg.Ledger.ChainInfo(ctx)
 	if err != nil || ci.Params.BlockIntervalMs == 0 {
-		return 500 * time.Millisecond
+		return 250 * time.Millisecond
 	}
-	return min(time.Second, max(20*time.Millisecond, time.Duration(ci.Params.BlockIntervalMs)*time.Millisecond/2))
+	return min(250*time.Millisecond, max(20*time.Millisecond, time.Duration(ci.Params.BlockIntervalMs)*time.Millisecond/4))
 }
 
 // loop runs until the service closes.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"dsp/keys"
 	"dsp/ledger"
@@ -202,6 +203,9 @@ func (p *prover) fetchBlocks(d *DownloadConn, nodes []TreeNode, ts *tagState) ([
 			idx[i] = LinkIndex
 		}
 	}
+	// A holder that stops answering ends the session after SessionTimeout.
+	timer := time.AfterFunc(p.s.cfg.SessionTimeout, func() { d.Close() })
+	defer timer.Stop()
 	if err := d.Request(hashes, idx); err != nil {
 		return nil, err
 	}

@@ -55,8 +55,9 @@ type Config struct {
 	// store has a Path (a *store.Store), otherwise memory only (keys are then asked for again
 	// after a restart, and files whose owner does not upload again cannot be proven).
 	KeyDir string
-	// ProverPoll is how often the prover loop looks for a new ledger height (default: half the
-	// chain's block interval, between 20 ms and 1 s); < 0 disables the prover loop.
+	// ProverPoll is how often the prover loop looks for a new ledger height (default: a quarter
+	// of the chain's block interval, between 20 and 250 ms); < 0 disables the prover loop. A
+	// file that became held wakes the loop at once.
 	ProverPoll time.Duration
 	// Logger receives session failures (default slog.Default()).
 	Logger *slog.Logger

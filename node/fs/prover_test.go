@@ -1,0 +1,93 @@
+package fs
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"dsp/keys"
+	"dsp/ledger"
+	"dsp/pdp"
+	"dsp/store"
+)
+
+// TestProverStopsOnClose: a storage service's prover loop (and its sweep) run from Startup and are
+// gone once Close returns.
+func TestProverStopsOnClose(t *testing.T) {
+	producer, err := keys.Generate(keys.DefaultScheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.Open(ledger.Config{Path: filepath.Join(t.TempDir(), "l.db"), Genesis: ledger.DevnetGenesis(producer.Address(), nil),
+		Producer: producer, BlockInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	time.Sleep(50 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	k, err := keys.Generate(keys.DefaultScheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(Config{Store: openStore(t), Ledger: l, Key: k, Storage: true, ProverPoll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Startup(nil)
+	time.Sleep(100 * time.Millisecond)
+	if n := runtime.NumGoroutine(); n < base+2 {
+		t.Fatalf("%d goroutines after Startup, %d before: the loops did not start", n, base)
+	}
+	svc.Close()
+	end := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(end) {
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			var ours []string
+			for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+				if strings.Contains(g, "dsp/node/fs") {
+					ours = append(ours, g)
+				}
+			}
+			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), base, strings.Join(ours, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTagsStoredAndRead: StoreTags writes groups beside the root block; TagReader and HasTags
+// read them back across group boundaries.
+func TestTagsStoredAndRead(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	fi := addRandom(t, st, 3*store.BlockSize, 2)
+	n := TagGroup + 3
+	tags := make([]pdp.Tag, n)
+	for i := range tags {
+		tags[i][0], tags[i][1] = byte(i), byte(i>>8)
+	}
+	if HasTags(ctx, st, fi.FileHash, uint64(n)) {
+		t.Fatal("tags before StoreTags")
+	}
+	if err := StoreTags(ctx, st, fi.FileHash, tags); err != nil {
+		t.Fatal(err)
+	}
+	if !HasTags(ctx, st, fi.FileHash, uint64(n)) || HasTags(ctx, st, fi.FileHash, uint64(n+1)) {
+		t.Fatal("HasTags wrong after StoreTags")
+	}
+	r := NewTagReader(st, fi.FileHash)
+	for _, i := range []int{0, TagGroup + 2, 5, TagGroup - 1, TagGroup} {
+		got, err := r.Tag(ctx, uint64(i))
+		if err != nil || got[0] != byte(i) || got[1] != byte(i>>8) {
+			t.Fatalf("tag %d: %x, %v", i, got[:2], err)
+		}
+	}
+	if _, err := r.Tag(ctx, uint64(n)); err == nil {
+		t.Fatal("tag past the end")
+	}
+}
