@@ -7,10 +7,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -88,6 +90,13 @@ func (p *peakMem) done() (rssMB, anonMB, goMB float64) {
 	close(p.stop)
 	p.wg.Wait()
 	return float64(p.rss.Load()) / (1 << 20), float64(p.anon.Load()) / (1 << 20), float64(p.gomem.Load()) / (1 << 20)
+}
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var r syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &r)
+	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
 
 // procStatus returns a kB field of /proc/self/status in bytes.
@@ -235,8 +244,30 @@ func benchTransferOnce(b *testing.B, n int64) {
 		b.ReportMetric(gomem, name+"-peakGo-MB")
 	}
 
+	rawStart := cpuTime()
 	raw := rawKCP(b, n)
+	rawCPU := cpuTime() - rawStart
 	b.ReportMetric(mb/raw.Seconds(), "raw-MB/s")
+	// cpu reports the process's CPU time of a phase against the raw transfer's (x-raw-cpu): above
+	// 1 the phase costs more CPU per byte; a phase slower than its CPU ratio explains waits.
+	cpu := func(name string, since time.Duration) {
+		b.ReportMetric((cpuTime()-since).Seconds()/rawCPU.Seconds(), name+"-cpu-x-raw")
+	}
+	// DSP_BENCH_PROFILE=PREFIX writes a CPU profile of each timed phase to PREFIX-<phase>.cpu.
+	profile := func(name string) func() {
+		prefix := os.Getenv("DSP_BENCH_PROFILE")
+		if prefix == "" {
+			return func() {}
+		}
+		f, err := os.Create(prefix + "-" + name + ".cpu")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		return func() { pprof.StopCPUProfile(); f.Close() }
+	}
 
 	upload := func(ps []*node.Peer) time.Duration {
 		start := time.Now()
@@ -252,8 +283,11 @@ func benchTransferOnce(b *testing.B, n int64) {
 		return time.Since(start)
 	}
 	b.StartTimer()
-	pm := startPeak()
+	pm, c0 := startPeak(), cpuTime()
+	stop := profile("upload1")
 	up1 := upload(peers[:1])
+	stop()
+	cpu("upload1", c0)
 	report("upload1", up1, pm)
 	b.ReportMetric(raw.Seconds()/up1.Seconds(), "upload1-x-raw")
 	pm = startPeak()
@@ -271,10 +305,15 @@ func benchTransferOnce(b *testing.B, n int64) {
 		if err != nil || in.State != Done {
 			b.Fatalf("download: %v %+v", err, in)
 		}
+		// block bytes the holders delivered per file byte: above 1, straggler re-requests
+		b.ReportMetric(float64(in.Bytes)/float64(n), name+"-fetched-x-size")
 		return time.Since(start)
 	}
-	pm = startPeak()
+	pm, c0 = startPeak(), cpuTime()
+	stop = profile("download1")
 	d1 := download("d1", 1)
+	stop()
+	cpu("download1", c0)
 	report("download1", d1, pm)
 	b.ReportMetric(raw.Seconds()/d1.Seconds(), "download1-x-raw")
 	pm = startPeak()

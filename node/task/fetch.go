@@ -15,6 +15,12 @@ import (
 // requestBatch is the most blocks asked of one holder in one BlockRequest.
 const requestBatch = 16
 
+// Scheduler defaults of downloads (see fetchData).
+const (
+	stragglerFactor = 8
+	minDeadline     = 2 * time.Second
+)
+
 // fetchData fetches the missing data blocks from every session at once with a scheduler: each
 // holder gets the next missing blocks within its window, a late block is asked again elsewhere,
 // a wrong block is fetched elsewhere and its sender penalized (banned after a few).
@@ -50,6 +56,16 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 	}
 	cfg := m.cfg.Sched
 	cfg.Total = total
+	// A holder serves its requests in order, so a block waits behind the holder's whole window;
+	// on a busy machine the wait swings widely. Re-requesting a block that is merely queued
+	// fetches it twice (39 % more bytes with 3 holders at the scheduler's defaults), so late
+	// means clearly late here, unless the configuration says otherwise.
+	if cfg.StragglerFactor <= 0 {
+		cfg.StragglerFactor = stragglerFactor
+	}
+	if cfg.MinDeadline <= 0 {
+		cfg.MinDeadline = minDeadline
+	}
 	sc, err := sched.New(missing, cfg)
 	if err != nil {
 		return status.Wrap(status.TaskAddGetBlockRequestFailed, err, "schedule %s", root)
