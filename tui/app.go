@@ -233,7 +233,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.first = nil
 		m.active = ScreenAccounts
 		m.loaded[ScreenAccounts] = true
-		return m, tea.Batch(m.screens[ScreenAccounts].Init(), notice("Account ready: "+msg.account.Address.String(), false))
+		// The node may now run as the new account (an embedded devnet adopts it): refresh the
+		// status bar at once.
+		return m, tea.Batch(m.screens[ScreenAccounts].Init(), m.refreshStatus(),
+			notice("Account ready: "+msg.account.Address.String(), false))
 	case resultMsg[nodeState]:
 		if msg.id == m.statusID {
 			if msg.err == nil {
