@@ -184,6 +184,18 @@ func (s *upSender) sendProverKey(c *conn) error {
 	if err := c.send(&ProverKey{Pub: pub, Key: key}); err != nil {
 		return status.Wrap(status.TaskFsPutBlockFailed, err, "send prover key to %s", s.p.Account())
 	}
+	// The node answers with a Progress once it checked the key (or with its refusal).
+	v, err := c.recv(s.opts.Timeout)
+	if err != nil {
+		return status.Wrap(status.TaskGetPdpParamsError, err, "prover key to %s", s.p.Account())
+	}
+	pr, ok := v.(*Progress)
+	if !ok {
+		return status.Wrap(status.InvalidParams, ErrMalformed, "%T from %s after the prover key", v, s.p.Account())
+	}
+	if pr.Code != 0 {
+		return &status.Error{Code: pr.Code, Name: codeName(pr.Code), Msg: fmt.Sprintf("%s: %s", s.p.Account(), pr.Msg)}
+	}
 	return nil
 }
 
