@@ -78,6 +78,9 @@ func (s *Service) receiveUpload(st *node.Stream) {
 			sess.fail(err)
 			return
 		}
+		if err := sess.progress(false, nil); err != nil {
+			return
+		}
 	}
 	if !tagged {
 		sess.tags = newTagState(pub, pk, root, fi.FileBlockNum)

@@ -159,9 +159,10 @@ func TestProofLifeCycle(t *testing.T) {
 	if limit := failed.EndHeight + ci.Params.RecoveryRounds*interval; rc.LastProofHeight > limit {
 		t.Fatalf("candidate's first proof for round %d, recovery window ended at %d", rc.LastProofHeight, limit)
 	}
-	if st := statusOf(cand.svc, root); st == nil || !st.Recovered || st.Proofs == 0 {
-		t.Fatalf("candidate's prover status: %+v", st)
-	}
+	waitFor(t, ctx, "the candidate's prover status", func() bool {
+		st := statusOf(cand.svc, root)
+		return st != nil && st.Recovered && st.Proofs > 0
+	})
 	fi, err := w.led.FileInfo(ctx, root[:])
 	if err != nil {
 		t.Fatal(err)
