@@ -17,6 +17,8 @@ import (
 	"dsp/node"
 	"dsp/node/roles"
 	"dsp/status"
+	"dsp/tui"
+	tuissh "dsp/tui/ssh"
 
 	"github.com/spf13/cobra"
 )
@@ -45,6 +47,8 @@ var (
 	nodeFSMaxIv   uint64
 	nodeFSPledge  uint64
 	nodeResume    bool
+	nodeSSH       string
+	nodeAuthKeys  string
 )
 
 // nodeSignals stop a running node.
@@ -67,7 +71,10 @@ When the API serves, the node writes <data dir>/api.json (URL and bearer token, 
 the store is flushed and closed, api.json is removed.
 
 Peers are kcp://host:port, or ACCOUNT@kcp://host:port to require that account in the handshake;
-unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.`,
+unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.
+
+--ssh ADDR --authorized-keys FILE serve the node's TUI over SSH (one program per session, public
+keys only; "ssh -t -p PORT HOST"); docs/tui.md.`,
 		Args: cobra.NoArgs,
 		RunE: runNode,
 	}
@@ -92,6 +99,8 @@ unreachable peers are retried every 5 s. Logs are structured (slog) on stderr.`,
 	f.Uint64Var(&nodeFSMaxIv, "fs-max-interval", 0, "fs role: the longest prove interval accepted, in blocks (default 10000)")
 	f.Uint64Var(&nodeFSPledge, "fs-pledge", 0, "fs role: pledge locked at registration (default the chain's minimum)")
 	f.BoolVar(&nodeResume, "auto-resume", false, "resume unfinished tasks at start (default: they wait, paused)")
+	f.StringVar(&nodeSSH, "ssh", "", "serve the TUI over SSH on ADDR (e.g. :2222; host key in <data dir>/"+tuissh.HostKeyFile+")")
+	f.StringVar(&nodeAuthKeys, "authorized-keys", "", "with --ssh: the OpenSSH authorized_keys FILE of the operators allowed in (public keys only)")
 	f.StringVar(&nodeLogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&nodeLogFormat, "log-format", "text", "text or json")
 	root.AddCommand(c)
@@ -130,6 +139,9 @@ func runNode(cmd *cobra.Command, _ []string) error {
 	if nodeNetwork == 0 {
 		return usageErr("--network-id must not be 0")
 	}
+	if err := checkConsoleFlags(nodeSSH, nodeAuthKeys); err != nil {
+		return err
+	}
 	key, err := nodeWalletKey()
 	if err != nil {
 		return err
@@ -157,14 +169,31 @@ func runNode(cmd *cobra.Command, _ []string) error {
 		"address": n.Key().Address(), "listen": n.Host().Addrs(), "api": n.APIURL(),
 		"roles": splitList(nodeRoles), "network_id": nodeNetwork,
 	}
+	var con *console
+	if nodeSSH != "" {
+		if con, err = startConsole(nodeSSH, nodeAuthKeys, flagData, func() tui.Client { return n.Client() }, cmd.ErrOrStderr()); err != nil {
+			n.Close()
+			return err
+		}
+		ready["ssh"] = con.addr
+	}
 	if err := emit(cmd, ready, func(w io.Writer) {
 		fmt.Fprintf(w, "node %s listening on %s, control API %s\n", n.Key().Address(), strings.Join(n.Host().Addrs(), ","), n.APIURL())
+		if con != nil {
+			fmt.Fprintf(w, "TUI over SSH on %s\n", con.addr)
+		}
 	}); err != nil {
+		if con != nil {
+			con.Close()
+		}
 		n.Close()
 		return err
 	}
 	<-ctx.Done()
 	log.Info("stopping on signal")
+	if con != nil {
+		con.Close()
+	}
 	if err := n.Close(); err != nil {
 		return withCode(status.DspStopFailed, err)
 	}

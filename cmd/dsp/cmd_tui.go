@@ -205,11 +205,27 @@ type console struct {
 	wg   sync.WaitGroup
 }
 
+// checkConsoleFlags checks --ssh and --authorized-keys before a node starts.
+func checkConsoleFlags(addr, authorizedKeys string) error {
+	switch {
+	case addr == "" && authorizedKeys != "":
+		return usageErr("--authorized-keys needs --ssh ADDR")
+	case addr == "":
+		return nil
+	case authorizedKeys == "":
+		return usageErr("--ssh needs --authorized-keys FILE (public keys only)")
+	}
+	if _, err := os.Stat(authorizedKeys); err != nil {
+		return usageErr("--authorized-keys: %v", err)
+	}
+	return nil
+}
+
 // startConsole serves the TUI over SSH on addr for the keys in authorizedKeys, with its host key
 // in dataDir; every session drives newClient(). Logs go to logw. Close stops it.
 func startConsole(addr, authorizedKeys, dataDir string, newClient func() tui.Client, logw io.Writer) (*console, error) {
-	if authorizedKeys == "" {
-		return nil, usageErr("--ssh needs --authorized-keys FILE (public keys only)")
+	if err := checkConsoleFlags(addr, authorizedKeys); err != nil {
+		return nil, err
 	}
 	srv, err := tuissh.NewServer(tuissh.Config{Addr: addr, HostKeyPath: filepath.Join(dataDir, tuissh.HostKeyFile),
 		AuthorizedKeysPath: authorizedKeys, NewClient: newClient, Logger: charmlog.New(logw)})

@@ -2,19 +2,26 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	gossh "golang.org/x/crypto/ssh"
 
 	"dsp/keys"
 	"dsp/node/client"
 	"dsp/node/devnet"
+	tuissh "dsp/tui/ssh"
 )
 
 // A bare dsp off a terminal (here: output into a buffer) prints the help and exits 0; dsp tui
@@ -275,5 +282,135 @@ func TestTUIDrivesRunningDevnet(t *testing.T) {
 	}
 	if _, errOut, code := dn.stop(t); code != 0 {
 		t.Fatalf("devnet exit %d: %s", code, errOut)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a polling reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ansi.Strip(s.b.String())
+}
+
+func sshKey(t *testing.T) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func sshDial(addr string, key gossh.Signer) (*gossh.Client, error) {
+	return gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "operator", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestDevnetSSHConsole: dsp devnet --ssh serves the client node's TUI to an authorized key (host
+// key kept in the data dir) and refuses an unknown one; the flags are checked before anything
+// starts.
+func TestDevnetSSHConsole(t *testing.T) {
+	dir := t.TempDir()
+	op := sshKey(t)
+	ak := filepath.Join(t.TempDir(), "authorized_keys")
+	os.WriteFile(ak, gossh.MarshalAuthorizedKey(op.PublicKey()), 0o600)
+	for _, args := range [][]string{
+		{"devnet", "--data", dir, "--ssh", "127.0.0.1:0"},
+		{"devnet", "--data", dir, "--authorized-keys", ak},
+		{"devnet", "--data", dir, "--ssh", "127.0.0.1:0", "--authorized-keys", filepath.Join(dir, "none")},
+		{"node", "--data", dir, "--ssh", "127.0.0.1:0"},
+	} {
+		if _, errOut, code := runCLI(t, args...); code != 2 {
+			t.Fatalf("%v: exit %d (%s), want 2", args, code, errOut)
+		}
+	}
+
+	addr := freeAddr(t)
+	dn := startCLI(t, "devnet", "--data", dir, "--fs", "1", "--block-interval", "100ms", "--ssh", addr, "--authorized-keys", ak)
+	var c *gossh.Client
+	waitFor(t, "the SSH console", func() bool {
+		if dn.exited() {
+			t.Fatalf("devnet exited %d: %s", dn.code, dn.err.String())
+		}
+		var err error
+		c, err = sshDial(addr, op)
+		return err == nil
+	})
+	defer c.Close()
+	if _, err := os.Stat(filepath.Join(dir, tuissh.HostKeyFile)); err != nil {
+		t.Fatalf("host key: %v", err)
+	}
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	sess.Stdout = out
+	in, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	waitForText(t, out, "Welcome to dsp") // the devnet's wallet is empty: first run
+	in.Write([]byte("c"))
+	waitForText(t, out, "Create an account")
+	if _, err := sshDial(addr, sshKey(t)); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Fatalf("an unknown key: %v", err)
+	}
+	in.Write([]byte{3}) // ctrl+c ends the session, not the devnet
+	sess.Wait()
+	if dn.exited() {
+		t.Fatalf("the devnet stopped with the session: %s", dn.err.String())
+	}
+	if _, errOut, code := dn.stop(t); code != 0 {
+		t.Fatalf("devnet exit %d: %s", code, errOut)
+	}
+}
+
+// waitForText polls a session's output (ANSI stripped) until it holds want.
+func waitForText(t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := out.String()
+		if strings.Contains(s, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the session:\n%s", want, s)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
