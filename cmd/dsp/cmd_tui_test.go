@@ -37,12 +37,15 @@ func TestBareDSPNotOnTerminal(t *testing.T) {
 	}
 }
 
-// buildDSP builds the dsp binary (without -race: it is driven, not tested, here).
+// buildDSP builds the dsp binary, with -race when the tests run with it (raceBuild).
 func buildDSP(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "dsp")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	args := []string{"build", "-o", bin}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, ".")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
