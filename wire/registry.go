@@ -121,20 +121,45 @@ func DecodePayload(op Opcode, b []byte) (any, error) {
 		*p = bytes.Clone(b)
 		return p, nil
 	}
+	if err := decodeInto(e.name, b, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// DecodePayloadInto is DecodePayload decoding into v, which must be a pointer of the type
+// registered for op (ErrUnknownOpcode otherwise). What v already holds is reused: a byte slice
+// field with room gets the bytes in its own storage, so a caller can decode into buffers it
+// keeps. The same checks apply; on an error v may be partly filled.
+func DecodePayloadInto(op Opcode, b []byte, v any) error {
+	registry.RLock()
+	e, ok := registry.byOp[op]
+	registry.RUnlock()
+	if !ok || e.typ != reflect.TypeOf(v) {
+		return fmt.Errorf("decode payload: %w: %d into %T", ErrUnknownOpcode, uint32(op), v)
+	}
+	if p, ok := v.(*Bytes); ok {
+		*p = append((*p)[:0], b...)
+		return nil
+	}
+	return decodeInto(e.name, b, v)
+}
+
+func decodeInto(name string, b []byte, v any) error {
 	if err := checkMsgpack(b); err != nil {
-		return nil, fmt.Errorf("decode %s payload: %w", e.name, err)
+		return fmt.Errorf("decode %s payload: %w", name, err)
 	}
 	r := bytes.NewReader(b)
 	dec := msgpack.GetDecoder()
 	defer msgpack.PutDecoder(dec)
 	dec.Reset(r)
 	if err := dec.Decode(v); err != nil {
-		return nil, fmt.Errorf("decode %s payload: %w: %v", e.name, ErrMalformed, err)
+		return fmt.Errorf("decode %s payload: %w: %v", name, ErrMalformed, err)
 	}
 	if r.Len() != 0 {
-		return nil, fmt.Errorf("decode %s payload: %w: %d bytes after the value", e.name, ErrMalformed, r.Len())
+		return fmt.Errorf("decode %s payload: %w: %d bytes after the value", name, ErrMalformed, r.Len())
 	}
-	return v, nil
+	return nil
 }
 
 // checkMsgpack walks b, which must be exactly one msgpack value, and fails with ErrMalformed if

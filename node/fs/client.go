@@ -104,6 +104,19 @@ func (d *DownloadConn) Recv() (*Block, error) {
 	return &fl.Blocks[0], nil
 }
 
+// RecvInto is Recv decoding the block's bytes into buf's storage when it has room (the block's
+// Data then aliases buf), so a downloader can reuse block buffers.
+func (d *DownloadConn) RecvInto(buf []byte) (*Block, error) {
+	fl := &BlockFlights{Blocks: []Block{{Data: buf[:0]}}}
+	if err := d.c.recvInto(fl); err != nil {
+		return nil, err
+	}
+	if len(fl.Blocks) != 1 {
+		return nil, fmt.Errorf("%w: %d blocks in a reply", ErrMalformed, len(fl.Blocks))
+	}
+	return &fl.Blocks[0], nil
+}
+
 // Close ends the session.
 func (d *DownloadConn) Close() error { return d.c.close() }
 

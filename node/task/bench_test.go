@@ -99,6 +99,21 @@ func cpuTime() time.Duration {
 	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
 
+// procIO returns a field of /proc/self/io in bytes, or 0.
+func procIO(field string) uint64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field+": "); ok {
+			n, _ := strconv.ParseUint(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 // procStatus returns a kB field of /proc/self/status in bytes.
 func procStatus(field string) uint64 {
 	f, err := os.Open("/proc/self/status")
@@ -253,6 +268,11 @@ func benchTransferOnce(b *testing.B, n int64) {
 	cpu := func(name string, since time.Duration) {
 		b.ReportMetric((cpuTime()-since).Seconds()/rawCPU.Seconds(), name+"-cpu-x-raw")
 	}
+	// written reports the bytes the process wrote to files and sockets (write syscalls) during a
+	// phase per file byte.
+	written := func(name string, since uint64) {
+		b.ReportMetric(float64(procIO("wchar")-since)/float64(n), name+"-wchar-x-size")
+	}
 	// DSP_BENCH_PROFILE=PREFIX writes a CPU profile of each timed phase to PREFIX-<phase>.cpu.
 	profile := func(name string) func() {
 		prefix := os.Getenv("DSP_BENCH_PROFILE")
@@ -283,11 +303,12 @@ func benchTransferOnce(b *testing.B, n int64) {
 		return time.Since(start)
 	}
 	b.StartTimer()
-	pm, c0 := startPeak(), cpuTime()
+	pm, c0, w0 := startPeak(), cpuTime(), procIO("wchar")
 	stop := profile("upload1")
 	up1 := upload(peers[:1])
 	stop()
 	cpu("upload1", c0)
+	written("upload1", w0)
 	report("upload1", up1, pm)
 	b.ReportMetric(raw.Seconds()/up1.Seconds(), "upload1-x-raw")
 	pm = startPeak()
@@ -309,11 +330,12 @@ func benchTransferOnce(b *testing.B, n int64) {
 		b.ReportMetric(float64(in.Bytes)/float64(n), name+"-fetched-x-size")
 		return time.Since(start)
 	}
-	pm, c0 = startPeak(), cpuTime()
+	pm, c0, w0 = startPeak(), cpuTime(), procIO("wchar")
 	stop = profile("download1")
 	d1 := download("d1", 1)
 	stop()
 	cpu("download1", c0)
+	written("download1", w0)
 	report("download1", d1, pm)
 	b.ReportMetric(raw.Seconds()/d1.Seconds(), "download1-x-raw")
 	pm = startPeak()

@@ -71,7 +71,7 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 		return status.Wrap(status.TaskAddGetBlockRequestFailed, err, "schedule %s", root)
 	}
 	f := &fetcher{m: m, t: t, sc: sc, hashes: hashes, kick: make(chan struct{}, 1), writes: make(chan store.Checked, writeBlocks),
-		writeErr: make(chan error, 1)}
+		writeErr: make(chan error, 1), bufs: make(chan []byte, 2*writeBlocks)}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg, wwg sync.WaitGroup
@@ -125,6 +125,7 @@ type fetcher struct {
 
 	writes   chan store.Checked
 	writeErr chan error
+	bufs     chan []byte // block buffers for reuse, stored blocks given back
 
 	mu       sync.Mutex
 	lastPub  time.Time
@@ -226,8 +227,12 @@ func (f *fetcher) request(ctx context.Context, p *fetchPeer) {
 // writer.
 func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 	defer close(p.gone)
+	var buf []byte
 	for {
-		blk, err := p.d.Recv()
+		if buf == nil {
+			buf = f.getBuf()
+		}
+		blk, err := p.d.RecvInto(buf)
 		if err != nil {
 			f.sc.Failed(p.id, sched.Block{}, sched.PeerGone)
 			f.wake()
@@ -245,6 +250,7 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 		p.queue = p.queue[1:]
 		p.mu.Unlock()
 		want := f.hashes[a.b.Index]
+		sent := false
 		if blk.Index != uint64(a.b.Index) || len(blk.Data) == 0 {
 			f.sc.Failed(p.id, a.b, sched.Refused)
 		} else if c, err := store.Check(want, blk.Data); err != nil {
@@ -255,13 +261,38 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 			if fresh {
 				select {
 				case f.writes <- c:
+					buf, sent = nil, true // the writer owns it now and gives it back once stored
 				case <-ctx.Done():
 					return
 				}
 			}
 		}
+		if !sent && buf == nil && cap(blk.Data) >= store.BlockSize {
+			buf = blk.Data[:0] // not handed to the writer: receive the next block into it
+		}
 		f.wake()
 		f.publish(false)
+	}
+}
+
+// getBuf returns a block buffer to receive into: one given back, or nil (the decoder allocates).
+func (f *fetcher) getBuf() []byte {
+	select {
+	case b := <-f.bufs:
+		return b
+	default:
+		return nil
+	}
+}
+
+// putBuf gives back the buffer of a block that is stored or dropped.
+func (f *fetcher) putBuf(b []byte) {
+	if cap(b) < store.BlockSize {
+		return
+	}
+	select {
+	case f.bufs <- b[:0]:
+	default:
 	}
 }
 
@@ -305,7 +336,10 @@ func (f *fetcher) writer(ctx context.Context) {
 			f.received += uint64(len(b.Data()))
 		}
 		f.mu.Unlock()
-		clear(batch) // let the blocks go
+		for _, b := range batch {
+			f.putBuf(b.Data())
+		}
+		clear(batch)
 	}
 }
 
