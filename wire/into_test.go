@@ -70,3 +70,27 @@ func TestReadMessageView(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodePayloadInto decodes into a value that already holds a buffer: the bytes land in it.
+// A value of another type than the opcode's is refused.
+func TestDecodePayloadInto(t *testing.T) {
+	b, err := EncodePayload(&LookupNodeRequest{Target: bytes.Repeat([]byte{9}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, _ := OpcodeOf(&LookupNodeRequest{})
+	buf := make([]byte, 0, 64)
+	v := &LookupNodeRequest{Target: buf}
+	if err := DecodePayloadInto(op, b, v); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(v.Target, bytes.Repeat([]byte{9}, 32)) || &v.Target[0] != &buf[:1][0] {
+		t.Fatal("payload not decoded into the given buffer")
+	}
+	if err := DecodePayloadInto(op, b, &Ping{}); err == nil {
+		t.Fatal("decoded into a value of another type")
+	}
+	if err := DecodePayloadInto(op, b[:len(b)-1], &LookupNodeRequest{}); err == nil {
+		t.Fatal("decoded a truncated payload")
+	}
+}
