@@ -15,7 +15,7 @@ import (
 
 // NewAPIHandler serves c as the control API under /api/v1: GET status, GET peers, POST peers
 // ({"url": ...}), DELETE peers/{account}, GET events (server-sent events), and the routes of the
-// account, ledger, file, task and proxy methods (docs/node.md). Every request must carry
+// account, ledger, file, task and proxy methods, and GET prover (docs/node.md). Every request must carry
 // "Authorization: Bearer token". Every answer is a client.Response: code 0 with data, or a spec
 // RESTful code and a message.
 func NewAPIHandler(c client.Client, token string) http.Handler {
@@ -49,6 +49,10 @@ func NewAPIHandler(c client.Client, token string) http.Handler {
 		events(w, r, c)
 	})
 	serviceRoutes(mux, c)
+	mux.HandleFunc("GET /api/v1/prover", func(w http.ResponseWriter, r *http.Request) {
+		out, err := c.ProverStatus(r.Context())
+		reply(w, out, err)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, client.Response{Code: status.InvalidParams.Num(), Msg: fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path)})
 	})

@@ -268,8 +268,8 @@ func (n *Node) keepPeers(ctx context.Context) {
 }
 
 // Close stops the node: the reconnect loop, the API and metrics servers (removing api.json), the
-// host (every peer gets a Disconnect message) and last the store, flushed and closed. It returns
-// the first error and may be called more than once.
+// host (every peer gets a Disconnect message) and last the store, flushed and closed; then every
+// Events stream of the node ends. It returns the first error and may be called more than once.
 func (n *Node) Close() error {
 	var first error
 	n.once.Do(func() {
@@ -286,6 +286,7 @@ func (n *Node) Close() error {
 			}
 		}
 		n.wg.Wait()
+		n.events.close()
 		n.log.Info("node stopped")
 	})
 	return first

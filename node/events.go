@@ -9,26 +9,45 @@ import (
 )
 
 // eventBus fans events out to subscribers. A subscriber that does not keep up loses events.
+// close ends every subscription; a later subscribe gets a channel already closed.
 type eventBus struct {
-	mu   sync.Mutex
-	subs map[chan client.Event]struct{}
+	mu     sync.Mutex
+	subs   map[chan client.Event]struct{}
+	closed bool
 }
 
 func newEventBus() *eventBus { return &eventBus{subs: map[chan client.Event]struct{}{}} }
 
-// subscribe returns a channel of events, closed once ctx ends.
+// subscribe returns a channel of events, closed once ctx ends or the bus closes.
 func (b *eventBus) subscribe(ctx context.Context) <-chan client.Event {
 	ch := make(chan client.Event, 64)
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		close(ch)
+		return ch
+	}
 	b.subs[ch] = struct{}{}
-	b.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		b.mu.Lock()
-		delete(b.subs, ch)
-		close(ch)
-		b.mu.Unlock()
+		defer b.mu.Unlock()
+		if _, ok := b.subs[ch]; ok {
+			delete(b.subs, ch)
+			close(ch)
+		}
 	})
 	return ch
+}
+
+// close closes every subscriber's channel (the node stops).
+func (b *eventBus) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for ch := range b.subs {
+		delete(b.subs, ch)
+		close(ch)
+	}
 }
 
 func (b *eventBus) publish(typ string, data any) {

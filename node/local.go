@@ -29,6 +29,15 @@ func Local(n *Node) client.Client {
 	return local{nodeLocal{n}, s}
 }
 
+// ProverStatus implements client.ProverAPI with the mounted Services when they implement it,
+// else NO_DSP.
+func (l local) ProverStatus(ctx context.Context) ([]client.ProverFile, error) {
+	if p, ok := l.Services.(client.ProverAPI); ok {
+		return p.ProverStatus(ctx)
+	}
+	return nil, notAvailable("the prover (fs role)")
+}
+
 // Status implements client.NodeAPI.
 func (l nodeLocal) Status(ctx context.Context) (*client.Status, error) {
 	h := l.n.host

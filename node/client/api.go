@@ -8,7 +8,7 @@ import (
 )
 
 // The sub-interfaces below join Client as they are implemented by node.Local and the HTTP client:
-// AccountAPI, LedgerAPI, FileAPI, TaskAPI and ProxyAPI. Their types are plain JSON data so that a
+// AccountAPI, LedgerAPI, FileAPI, TaskAPI, ProxyAPI and ProverAPI. Their types are plain JSON data so that a
 // program driving a remote node links none of the node's machinery. Field names follow the
 // control API's JSON; amounts are in the ledger's smallest unit.
 
@@ -98,6 +98,14 @@ type ProxyAPI interface {
 	RequestProxy(ctx context.Context, url string) (*ProxyStatus, error)
 	// ReleaseProxy gives the allocation back.
 	ReleaseProxy(ctx context.Context) error
+}
+
+// ProverAPI is the FS role's prover on this node: where each file it must store, prove or
+// recover stands. A node without the fs role answers NO_DSP (40003).
+type ProverAPI interface {
+	// ProverStatus lists, sorted by file hash, every file the node's prover loop has seen among
+	// its duties since the node started.
+	ProverStatus(ctx context.Context) ([]ProverFile, error)
 }
 
 // EventTask is the event type of task progress; Data is a Task.
@@ -211,6 +219,30 @@ type Holder struct {
 	NextDue   uint64       `json:"nextDue"`   // height by which the next proof must land
 	Failures  uint64       `json:"failures"`
 	Balance   uint64       `json:"balance"` // what remains of the contract's deposit
+}
+
+// ProverFile is one file in ProverAPI.ProverStatus: fs.ProverFile on the control API. Proofs,
+// LastProofHeight and LastProofAt count what this node's process submitted and the ledger
+// accepted (the ledger's own count is Holder.Proofs).
+type ProverFile struct {
+	FileHash  string `json:"fileHash"`
+	State     string `json:"state"`     // the contract's state; "ended" once no duty is left
+	Confirmed bool   `json:"confirmed"` // the node sent ConfirmFile
+	// NextDue is the round height of the next proof (0 until confirmed); Deadline the last height
+	// whose block may carry it (0: nothing owed that can fail the contract).
+	NextDue         uint64 `json:"nextDue"`
+	Deadline        uint64 `json:"deadline"`
+	Proofs          uint64 `json:"proofs"`
+	LastProofHeight uint64 `json:"lastProofHeight"` // the round of the last accepted proof
+	LastProofAt     uint64 `json:"lastProofAt"`     // the height of the block that included it
+	// Failures counts failed proof, confirmation and recovery attempts; LastError is the latest
+	// ("" after a success).
+	Failures  uint64 `json:"failures"`
+	LastError string `json:"lastError,omitempty"`
+	Recovered bool   `json:"recovered,omitempty"` // fetched as a recovering node and confirmed
+	// ReadTime and ProveTime split the last proof: reading blocks and tags, and the pdp work.
+	ReadTime  time.Duration `json:"readNs"`
+	ProveTime time.Duration `json:"proveNs"`
 }
 
 // UploadRequest is task.UploadRequest on the control API. Password is sent, never stored.

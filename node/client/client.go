@@ -4,7 +4,7 @@
 // linking one.
 //
 // Client embeds one sub-interface per area: NodeAPI, AccountAPI, LedgerAPI, FileAPI, TaskAPI and
-// ProxyAPI. A node that lacks what a method needs (no wallet, no ledger reachable, no proxy)
+// ProxyAPI, and ProverAPI. A node that lacks what a method needs (no wallet, no ledger reachable, no proxy)
 // answers with a spec code, NO_DSP (40003) when the service is not instantiated on that node.
 package client
 
@@ -23,6 +23,7 @@ type Client interface {
 	FileAPI
 	TaskAPI
 	ProxyAPI
+	ProverAPI
 }
 
 // NodeAPI is the node itself: identity, peers and events.

@@ -166,6 +166,12 @@ func (c *HTTP) File(ctx context.Context, hash string) (*File, error) {
 	return get[File](c, ctx, "/files/"+url.PathEscape(hash))
 }
 
+// ProverStatus implements ProverAPI (GET /prover).
+func (c *HTTP) ProverStatus(ctx context.Context) ([]ProverFile, error) {
+	out := []ProverFile{}
+	return out, c.call(ctx, http.MethodGet, "/prover", nil, &out)
+}
+
 // UploadPrice implements FileAPI (POST /files/price).
 func (c *HTTP) UploadPrice(ctx context.Context, req UploadRequest) (*Price, error) {
 	return send[Price](c, ctx, http.MethodPost, "/files/price", req)

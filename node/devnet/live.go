@@ -32,7 +32,6 @@ func (d *Devnet) adopt(kp *keys.KeyPair) {
 	}
 	done := make(chan struct{})
 	d.swap = done
-	d.endEpochLocked()
 	d.adopting.Add(1)
 	go func() {
 		defer d.adopting.Done()
@@ -88,46 +87,22 @@ func (d *Devnet) reopenClient(old *roles.Node, kp *keys.KeyPair) *roles.Node {
 // Current returns the client node of the moment, waiting while an adoption reopens it (up to
 // ctx's end).
 func (d *Devnet) Current(ctx context.Context) (*roles.Node, error) {
-	n, _, err := d.current(ctx)
-	return n, err
-}
-
-// current is Current with a channel closed when that node stops being the client node.
-func (d *Devnet) current(ctx context.Context) (*roles.Node, <-chan struct{}, error) {
 	for {
 		d.mu.Lock()
 		n, swap := d.ClientNode, d.swap
-		if d.epoch == nil {
-			d.epoch = make(chan struct{})
-		}
-		epoch := d.epoch
 		d.mu.Unlock()
 		if swap == nil {
 			if n == nil {
-				return nil, nil, ErrClientDown
+				return nil, ErrClientDown
 			}
-			return n, epoch, nil
+			return n, nil
 		}
 		select {
 		case <-swap:
 		case <-ctx.Done():
-			return nil, nil, fmt.Errorf("devnet: wait for the client node: %w", ctx.Err())
+			return nil, fmt.Errorf("devnet: wait for the client node: %w", ctx.Err())
 		}
 	}
-}
-
-// endEpoch tells the event streams that the client node of the moment stops.
-func (d *Devnet) endEpoch() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.endEpochLocked()
-}
-
-func (d *Devnet) endEpochLocked() {
-	if d.epoch != nil {
-		close(d.epoch)
-	}
-	d.epoch = make(chan struct{})
 }
 
 // liveClient is Devnet.Client: every call goes to the client node of the moment.
@@ -162,55 +137,36 @@ func fwd0(ctx context.Context, c liveClient, f func(client.Client) error) error 
 	return f(cc)
 }
 
-// Events implements client.NodeAPI. The stream outlives adoptions: when the client node is
-// reopened, it subscribes to the new one. It ends when ctx does or the client node goes away
-// otherwise (the devnet closes).
+// Events implements client.NodeAPI. The stream outlives adoptions: the client node's own stream
+// ends when that node closes, and if a new client node replaced it the stream goes on with the
+// new node's events. It ends when ctx does or the client node goes away otherwise (the devnet
+// closes).
 func (c liveClient) Events(ctx context.Context) (<-chan client.Event, error) {
-	n, epoch, err := c.d.current(ctx)
+	n, err := c.d.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sub, cancel := context.WithCancel(ctx)
-	in, err := n.Client().Events(sub)
+	in, err := n.Client().Events(ctx)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
 	out := make(chan client.Event, 64)
 	go func() {
 		defer close(out)
 		for {
-			// Forward until the stream ends, ctx ends or this node stops being the client node
-			// (then the node's own stream is ended by cancelling its context).
-		forward:
-			for {
+			for ev := range in {
 				select {
-				case ev, ok := <-in:
-					if !ok {
-						break forward
-					}
-					select {
-					case out <- ev:
-					case <-ctx.Done():
-						cancel()
-						return
-					}
-				case <-epoch:
-					break forward
+				case out <- ev:
 				case <-ctx.Done():
-					cancel()
 					return
 				}
 			}
-			cancel()
-			next, nextEpoch, err := c.d.current(ctx)
+			next, err := c.d.Current(ctx)
 			if err != nil || next == n {
-				return // the devnet closed (or the node failed to come back)
+				return // ctx ended, the devnet closed or the node failed to come back
 			}
-			n, epoch = next, nextEpoch
-			sub, cancel = context.WithCancel(ctx)
-			if in, err = n.Client().Events(sub); err != nil {
-				cancel()
+			n = next
+			if in, err = n.Client().Events(ctx); err != nil {
 				return
 			}
 		}
@@ -402,4 +358,8 @@ func (c liveClient) RequestProxy(ctx context.Context, url string) (*client.Proxy
 
 func (c liveClient) ReleaseProxy(ctx context.Context) error {
 	return fwd0(ctx, c, func(cc client.Client) error { return cc.ReleaseProxy(ctx) })
+}
+
+func (c liveClient) ProverStatus(ctx context.Context) ([]client.ProverFile, error) {
+	return fwd(ctx, c, func(cc client.Client) ([]client.ProverFile, error) { return cc.ProverStatus(ctx) })
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -36,6 +37,10 @@ const (
 	ScanFile   = "scan.db"     // the scan role's table
 	TasksFile  = "tasks.db"    // the task manager's tasks
 	WalletFile = "wallet.json" // the accounts the AccountAPI manages
+	// PDPKeysDir holds the owners' PDP prover keys an FS node received (fs.Config.KeyDir). A
+	// node that kept them beside its store (store/blocks.db.pdpkeys, fs's default) has them
+	// moved here at start.
+	PDPKeysDir = "pdpkeys"
 )
 
 // FSTerms are what an FS node registers on the ledger with (seed 004's provider parameters).
@@ -248,8 +253,12 @@ func (n *Node) mount(nd *node.Node, h *node.Host) error {
 			return err
 		}
 	}
+	keyDir, err := pdpKeyDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	fsSvc, err := fs.New(fs.Config{Store: nd.Store(), Ledger: n.led, Key: nd.Key(), Storage: cfg.has("fs"),
-		Capacity: cfg.FS.Capacity, Fee: cfg.Fee, Logger: n.log,
+		Capacity: cfg.FS.Capacity, Fee: cfg.Fee, Logger: n.log, KeyDir: keyDir,
 		Announce: func(ctx context.Context, fh store.Hash) error {
 			return n.scan().Announce(ctx, fh, 0, scan.FSNode)
 		}})
@@ -283,6 +292,24 @@ func (n *Node) mount(nd *node.Node, h *node.Host) error {
 		}
 	}
 	return nil
+}
+
+// pdpKeyDir is DataDir/PDPKeysDir ("" without a data directory: fs's default), with the keys of
+// an older layout (beside the store) moved there.
+func pdpKeyDir(dataDir string) (string, error) {
+	if dataDir == "" {
+		return "", nil
+	}
+	dir := filepath.Join(dataDir, PDPKeysDir)
+	old := filepath.Join(dataDir, node.StoreFile) + ".pdpkeys"
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(old); err == nil {
+			if err := os.Rename(old, dir); err != nil {
+				return "", fmt.Errorf("move prover keys to %s: %w", dir, err)
+			}
+		}
+	}
+	return dir, nil
 }
 
 // start runs what needs the started host: the task manager, its event pump and the role

@@ -312,7 +312,35 @@ func (s *services) file(ctx context.Context, fi *ledger.FileInfo) (*client.File,
 	if sf, err := s.n.Store().File(ctx, root); err == nil {
 		f.Name, f.Local = sf.Name, string(sf.State)
 	}
+	f.URL = s.urlOf(ctx, f.Hash)
 	return f, nil
+}
+
+// urlOf returns a dsp:// URL that links the file (hash in hex) on the ledger now, or "". The
+// ledger keeps no index from files to URLs, so the candidates are the URLs this node's tasks
+// know for the file (the one an upload registered, the one a download resolved), newest first,
+// each checked with Resolve: a URL deleted, expired or linked elsewhere since is skipped.
+func (s *services) urlOf(ctx context.Context, hash string) string {
+	ins := s.n.tasks.List()
+	tried := map[string]bool{}
+	for i := len(ins) - 1; i >= 0; i-- {
+		in := ins[i]
+		if in.FileHash != hash || in.URL == "" || tried[in.URL] {
+			continue
+		}
+		tried[in.URL] = true
+		r, err := s.n.led.Resolve(ctx, in.URL)
+		if err == nil && r.Link == ledger.FileLink(mustHex(hash)) {
+			return urlRecord(r).URL
+		}
+	}
+	return ""
+}
+
+// mustHex decodes a hex string already checked (a file hash the ledger gave); nil if it is not.
+func mustHex(h string) []byte {
+	b, _ := hex.DecodeString(h)
+	return b
 }
 
 // UploadPrice implements client.FileAPI: the deposit of the cheapest req.Copies FS nodes that can
@@ -576,4 +604,22 @@ func (s *services) CancelTask(_ context.Context, id string) error {
 // RetryTask implements client.TaskAPI.
 func (s *services) RetryTask(_ context.Context, id string) error {
 	return taskErr(task.ID(id), s.n.tasks.Retry(task.ID(id)))
+}
+
+// ---- prover ----
+
+// ProverStatus implements client.ProverAPI: the fs service's prover (NO_DSP without the fs role).
+func (s *services) ProverStatus(context.Context) ([]client.ProverFile, error) {
+	if !s.n.cfg.has("fs") {
+		return nil, status.New(status.NoDsp, "the prover is not available on this node (no fs role)")
+	}
+	pfs := s.n.fsSvc.ProverStatus()
+	out := make([]client.ProverFile, 0, len(pfs))
+	for _, p := range pfs {
+		out = append(out, client.ProverFile{FileHash: hex.EncodeToString(p.FileHash[:]), State: p.State,
+			Confirmed: p.Confirmed, NextDue: p.NextDue, Deadline: p.Deadline, Proofs: p.Proofs,
+			LastProofHeight: p.LastProofHeight, LastProofAt: p.LastProofAt, Failures: p.Failures,
+			LastError: p.LastError, Recovered: p.Recovered, ReadTime: p.ReadTime, ProveTime: p.ProveTime})
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -707,4 +708,25 @@ func (c *Client) ReleaseProxy(context.Context) error {
 	}
 	c.proxies.Mine = nil
 	return nil
+}
+
+// SetProver makes ProverStatus answer pfs (nil: NO_DSP, a node without the fs role, the
+// default).
+func (c *Client) SetProver(pfs []client.ProverFile) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.prover = slices.Clone(pfs)
+}
+
+// ProverStatus implements client.ProverAPI: what SetProver gave, or NO_DSP.
+func (c *Client) ProverStatus(context.Context) ([]client.ProverFile, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.enter("ProverStatus"); err != nil {
+		return nil, err
+	}
+	if c.prover == nil {
+		return nil, status.New(status.NoDsp, "the prover is not available on this node (no fs role)")
+	}
+	return slices.Clone(c.prover), nil
 }

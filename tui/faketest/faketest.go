@@ -40,6 +40,7 @@ type Client struct {
 	order    []string
 	nodes    []client.NodeInfo
 	proxies  client.ProxyOverview
+	prover   []client.ProverFile // nil: no fs role (ProverStatus answers NO_DSP)
 	errs     map[string]error
 	subs     map[chan client.Event]struct{}
 	calls    []string
