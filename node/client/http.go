@@ -13,16 +13,32 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"dsp/keys"
 	"dsp/status"
 )
 
-// HTTP is a Client over a node's control API.
+// HTTP is a Client over a node's control API. One made by Open follows the node's api.json: it
+// reads the file again before a call when the file changed, and once more when a call is refused
+// as unauthorized (HTTP 401) or cannot reach the API, retrying the call if the URL or token
+// changed (a node restarted, or a devnet whose client node adopted an account, writes a new
+// token).
 type HTTP struct {
+	hc  *http.Client
+	dir string // Open's data directory; "" for NewHTTP
+
+	mu    sync.Mutex
 	base  string
 	token string
-	hc    *http.Client
+	stamp apiStamp // api.json's size and time when base and token were read
+}
+
+// apiStamp tells whether api.json changed.
+type apiStamp struct {
+	size int64
+	mod  time.Time
 }
 
 var _ Client = (*HTTP)(nil)
@@ -34,6 +50,69 @@ func NewHTTP(base, token string, hc *http.Client) *HTTP {
 		hc = http.DefaultClient
 	}
 	return &HTTP{base: strings.TrimRight(base, "/"), token: token, hc: hc}
+}
+
+// endpoint returns the base URL and token to call with, reading api.json again first if it
+// changed since it was read.
+func (c *HTTP) endpoint() (string, string) {
+	if c.dir != "" {
+		if st, err := os.Stat(filepath.Join(c.dir, APIInfoFile)); err == nil {
+			c.mu.Lock()
+			changed := st.Size() != c.stamp.size || !st.ModTime().Equal(c.stamp.mod)
+			c.mu.Unlock()
+			if changed {
+				c.reload()
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base, c.token
+}
+
+// reload reads api.json again (Open's clients only) and reports whether the URL or token changed.
+func (c *HTTP) reload() bool {
+	if c.dir == "" {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(c.dir, APIInfoFile))
+	if err != nil {
+		return false
+	}
+	info, err := ReadAPIInfo(c.dir)
+	if err != nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stamp = apiStamp{size: st.Size(), mod: st.ModTime()}
+	base := strings.TrimRight(info.URL, "/")
+	if base == c.base && info.Token == c.token {
+		return false
+	}
+	c.base, c.token = base, info.Token
+	return true
+}
+
+// do sends a request built by mk for base (retried once with api.json's new URL and token when
+// the node refuses the token or cannot be reached and the file says something new).
+func (c *HTTP) do(ctx context.Context, mk func(base string) (*http.Request, error)) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		base, tok := c.endpoint()
+		req, err := mk(base)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := c.hc.Do(req)
+		refused := err == nil && resp.StatusCode == http.StatusUnauthorized
+		if attempt > 0 || (err == nil && !refused) || ctx.Err() != nil || !c.reload() {
+			return resp, err
+		}
+		if resp != nil {
+			resp.Body.Close()
+		}
+	}
 }
 
 // ReadAPIInfo reads dir's APIInfoFile. A missing file means no node runs on dir: the error then
@@ -53,34 +132,43 @@ func ReadAPIInfo(dir string) (APIInfo, error) {
 	return info, nil
 }
 
-// Open returns an HTTP client for the node running on data directory dir.
+// Open returns an HTTP client for the node running on data directory dir; it follows dir's
+// api.json as the node rewrites it (see HTTP).
 func Open(dir string) (*HTTP, error) {
 	info, err := ReadAPIInfo(dir)
 	if err != nil {
 		return nil, err
 	}
-	return NewHTTP(info.URL, info.Token, nil), nil
+	c := NewHTTP(info.URL, info.Token, nil)
+	c.dir = dir
+	c.reload()
+	return c, nil
 }
 
 // call does one request and decodes the envelope's data into out (if non-nil).
 func (c *HTTP) call(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
+	var body []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.do(ctx, func(base string) (*http.Request, error) {
+		var r io.Reader
+		if in != nil {
+			r = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, base+path, r)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		if in != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return req, nil
+	})
 	if err != nil {
 		return status.Wrap(status.NoDsp, err, "%s %s", method, path)
 	}
@@ -142,13 +230,14 @@ func (c *HTTP) Disconnect(ctx context.Context, a keys.Address) error {
 
 // Events implements NodeAPI over server-sent events (GET /events).
 func (c *HTTP) Events(ctx context.Context) (<-chan Event, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/events", nil)
-	if err != nil {
-		return nil, fmt.Errorf("events: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := c.hc.Do(req)
+	resp, err := c.do(ctx, func(base string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/events", nil)
+		if err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		req.Header.Set("Accept", "text/event-stream")
+		return req, nil
+	})
 	if err != nil {
 		return nil, status.Wrap(status.NoDsp, err, "events")
 	}
