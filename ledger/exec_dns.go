@@ -14,7 +14,9 @@ const (
 	maxLinkLen   = 512
 )
 
-func validHeader(h string) bool {
+// ValidHeader reports whether h can be a DNS header name on the ledger: a lowercase letter
+// followed by up to 15 of a-z, 0-9 and '-'. RegisterHeader refuses any other.
+func ValidHeader(h string) bool {
 	if len(h) == 0 || len(h) > maxHeaderLen || h[0] < 'a' || h[0] > 'z' {
 		return false
 	}
@@ -26,7 +28,9 @@ func validHeader(h string) bool {
 	return true
 }
 
-func validURLPath(u string) bool {
+// ValidURLPath reports whether u can be the part of a URL after "header://" on the ledger: 1 to
+// 128 of A-Z, a-z, 0-9 and "._~/-". RegisterURL refuses any other.
+func ValidURLPath(u string) bool {
 	if len(u) == 0 || len(u) > maxURLLen {
 		return false
 	}
@@ -93,7 +97,7 @@ func regFailed(sentinel error, f string, a ...any) error {
 
 func (e *env) registerHeader(p *RegisterHeader) error {
 	switch {
-	case !validHeader(p.Name):
+	case !ValidHeader(p.Name):
 		return regFailed(ErrMalformed, "header %q: want 1-%d of a-z 0-9 -, starting with a letter", p.Name, maxHeaderLen)
 	case e.params.reserved(p.Name) || p.Name == e.params.DefaultHeader:
 		return regFailed(ErrReserved, "header %q is reserved", p.Name)
@@ -150,7 +154,7 @@ func (e *env) registerURL(p *RegisterURL, owner [20]byte) (string, error) {
 		path = base58.Encode(sum[:12])
 	}
 	switch {
-	case !validURLPath(path):
+	case !ValidURLPath(path):
 		return "", regFailed(ErrMalformed, "url %q: want 1-%d of A-Z a-z 0-9 . _ ~ / -", path, maxURLLen)
 	case p.Link == "" || len(p.Link) > maxLinkLen:
 		return "", regFailed(ErrMalformed, "link is %d bytes, want 1-%d", len(p.Link), maxLinkLen)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
+	"dsp/ledger"
 	"dsp/node/client"
 
 	"github.com/spf13/cobra"
@@ -55,36 +55,17 @@ func init() {
 	root.AddCommand(dnsCmd)
 }
 
-// checkURL refuses a URL the ledger cannot hold (same rules as the ledger's), as INVALID_PARAMS.
+// checkURL refuses a URL the ledger cannot hold (the ledger's own rules, ledger.ValidHeader and
+// ledger.ValidURLPath), as INVALID_PARAMS.
 func checkURL(u string) error {
-	header, path := "dsp", u
-	if i := strings.Index(u, "://"); i >= 0 {
-		header, path = u[:i], u[i+3:]
-	}
-	if !validURLHeader(header) {
+	header, path := ledger.SplitURL(u, "dsp")
+	if !ledger.ValidHeader(header) {
 		return usageErr("URL %q: header %q is not a lowercase letter followed by up to 15 of a-z 0-9 -", u, header)
 	}
-	if len(path) == 0 || len(path) > 128 {
-		return usageErr("URL %q: the name must have 1 to 128 characters", u)
-	}
-	for _, c := range path {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._~/-", c)) {
-			return usageErr("URL %q: %q is not allowed in a name (A-Z a-z 0-9 . _ ~ / -)", u, c)
-		}
+	if !ledger.ValidURLPath(path) {
+		return usageErr("URL %q: the name must have 1 to 128 of A-Z a-z 0-9 . _ ~ / -", u)
 	}
 	return nil
-}
-
-func validURLHeader(h string) bool {
-	if len(h) == 0 || len(h) > 16 || h[0] < 'a' || h[0] > 'z' {
-		return false
-	}
-	for _, c := range h {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func runDNSRegister(cmd *cobra.Command, args []string) error {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"dsp/ledger"
 	"dsp/node/client"
 )
 
@@ -23,6 +24,24 @@ func TestDNSBadInput(t *testing.T) {
 		if err := checkURL(u); err != nil {
 			t.Fatalf("checkURL(%q): %v", u, err)
 		}
+	}
+}
+
+// TestCheckURLIsTheLedgers: the CLI refuses exactly the URLs the ledger's validators refuse.
+func TestCheckURLIsTheLedgers(t *testing.T) {
+	paths := []string{"", "a", "A.b_c~d/e-f", "a b", "x?y", "é", strings.Repeat("z", 128), strings.Repeat("z", 129)}
+	headers := []string{"", "dsp", "a", "Dsp", "9a", "my-hdr", "a_b", strings.Repeat("h", 16), strings.Repeat("h", 17)}
+	for _, h := range headers {
+		for _, p := range paths {
+			u := h + "://" + p
+			want := ledger.ValidHeader(h) && ledger.ValidURLPath(p)
+			if got := checkURL(u) == nil; got != want {
+				t.Errorf("checkURL(%q) accepts %v, the ledger %v", u, got, want)
+			}
+		}
+	}
+	if checkURL("notes") != nil || checkURL("no tes") == nil {
+		t.Error("a URL without a header is a path under dsp")
 	}
 }
 
