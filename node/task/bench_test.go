@@ -197,9 +197,11 @@ func rawKCP(b *testing.B, n int64) time.Duration {
 }
 
 // BenchmarkTransfer moves one file (1 GiB; DSP_BENCH_MB overrides) over loopback KCP, in one run:
-// raw kcp-go + smux (the baseline), an upload to 1 FS node, an upload to 2 more at once, a
-// download from 1 holder and one from all 3. It reports each throughput, its ratio to the raw
-// baseline (x-raw), 3-holder vs 1-holder download (x-1holder), and the process's peak RSS and Go
+// an upload to 1 FS node, an upload to 2 more at once, a download from 1 holder and one from all 3,
+// with raw kcp-go + smux transfers of the same size (the baseline) right before and after the
+// 1-node upload and the 1-holder download. It reports each throughput, its ratio to the mean of
+// its two raw transfers (x-raw), its CPU time against a raw transfer's (cpu-x-raw), 3-holder vs
+// 1-holder download (x-1holder), and the process's peak RSS and Go
 // memory during each phase (client, FS nodes and ledger share the process, so each is bounded
 // by the number reported). Run with -benchtime=1x.
 func BenchmarkTransfer(b *testing.B) {
@@ -259,13 +261,21 @@ func benchTransferOnce(b *testing.B, n int64) {
 		b.ReportMetric(gomem, name+"-peakGo-MB")
 	}
 
-	rawStart := cpuTime()
-	raw := rawKCP(b, n)
-	rawCPU := cpuTime() - rawStart
-	b.ReportMetric(mb/raw.Seconds(), "raw-MB/s")
-	// cpu reports the process's CPU time of a phase against the raw transfer's (x-raw-cpu): above
+	// The machine's load drifts, so each measured phase is bracketed by raw transfers of the same
+	// size, one right before and one right after, and compared with their mean.
+	var rawTotal time.Duration
+	var raws int
+	rawRun := func() (time.Duration, time.Duration) {
+		c := cpuTime()
+		d := rawKCP(b, n)
+		rawTotal += d
+		raws++
+		return d, cpuTime() - c
+	}
+	mean := func(a, b time.Duration) time.Duration { return (a + b) / 2 }
+	// cpu reports the process's CPU time of a phase against a raw transfer's (cpu-x-raw): above
 	// 1 the phase costs more CPU per byte; a phase slower than its CPU ratio explains waits.
-	cpu := func(name string, since time.Duration) {
+	cpu := func(name string, since, rawCPU time.Duration) {
 		b.ReportMetric((cpuTime()-since).Seconds()/rawCPU.Seconds(), name+"-cpu-x-raw")
 	}
 	// written reports the bytes the process wrote to files and sockets (write syscalls) during a
@@ -291,7 +301,7 @@ func benchTransferOnce(b *testing.B, n int64) {
 
 	upload := func(ps []*node.Peer) time.Duration {
 		start := time.Now()
-		res, err := fs.Upload(ctx, alice.host, alice.store, fi.FileHash, ps, fs.UploadOptions{ProverKey: alice.m.proverKey})
+		res, err := fs.Upload(ctx, alice.host, alice.store, fi.FileHash, ps, fs.UploadOptions{ProverKey: alice.m.proverKey, FlightBlocks: flightBlocks()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -303,14 +313,16 @@ func benchTransferOnce(b *testing.B, n int64) {
 		return time.Since(start)
 	}
 	b.StartTimer()
+	rawA, cpuA := rawRun()
 	pm, c0, w0 := startPeak(), cpuTime(), procIO("wchar")
 	stop := profile("upload1")
 	up1 := upload(peers[:1])
 	stop()
-	cpu("upload1", c0)
+	cpu("upload1", c0, cpuA)
 	written("upload1", w0)
 	report("upload1", up1, pm)
-	b.ReportMetric(raw.Seconds()/up1.Seconds(), "upload1-x-raw")
+	rawB, _ := rawRun()
+	b.ReportMetric(mean(rawA, rawB).Seconds()/up1.Seconds(), "upload1-x-raw")
 	pm = startPeak()
 	up2 := upload(peers[1:])
 	report("upload2", up2, pm)
@@ -330,17 +342,27 @@ func benchTransferOnce(b *testing.B, n int64) {
 		b.ReportMetric(float64(in.Bytes)/float64(n), name+"-fetched-x-size")
 		return time.Since(start)
 	}
+	rawC, cpuC := rawRun()
 	pm, c0, w0 = startPeak(), cpuTime(), procIO("wchar")
 	stop = profile("download1")
 	d1 := download("d1", 1)
 	stop()
-	cpu("download1", c0)
+	cpu("download1", c0, cpuC)
 	written("download1", w0)
 	report("download1", d1, pm)
-	b.ReportMetric(raw.Seconds()/d1.Seconds(), "download1-x-raw")
+	rawD, _ := rawRun()
+	b.ReportMetric(mean(rawC, rawD).Seconds()/d1.Seconds(), "download1-x-raw")
 	pm = startPeak()
 	d3 := download("d3", 3)
 	report("download3", d3, pm)
 	b.ReportMetric(d1.Seconds()/d3.Seconds(), "download3-x-1holder")
+	b.ReportMetric(mb*float64(raws)/rawTotal.Seconds(), "raw-MB/s")
 	b.StopTimer()
+}
+
+// flightBlocks is UploadOptions.FlightBlocks of the benchmark: the default unless
+// DSP_BENCH_FLIGHT says otherwise (for comparing flight sizes).
+func flightBlocks() int {
+	v, _ := strconv.Atoi(os.Getenv("DSP_BENCH_FLIGHT"))
+	return v
 }
