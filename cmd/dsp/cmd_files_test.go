@@ -105,9 +105,10 @@ func TestFilesOnDevnet(t *testing.T) {
 	for _, h := range f.Holders {
 		holders[h.Node] = h.State == "active"
 	}
-	// The node does not fill File.URL nor, before the first proof, Holder.NextDue yet; the CLI
-	// prints them as they come.
-	t.Logf("url %q, holders %+v", f.URL, f.Holders)
+	// The URL the upload registered (TestProofsOnDevnet checks proofs and next due heights).
+	if f.URL != sharedURL {
+		t.Fatalf("file URL %q, want %q", f.URL, sharedURL)
+	}
 	for _, n := range d.FS {
 		if !holders[n.Key().Address()] {
 			t.Fatalf("FS node %s is not an active holder: %+v", n.Key().Address(), f.Holders)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"dsp/node/client"
 
@@ -27,6 +28,17 @@ and what remains of the contract's deposit.`,
 		Args: cobra.ExactArgs(1),
 		RunE: runProveDetail,
 	})
+	proveCmd.AddCommand(&cobra.Command{
+		Use:   "status",
+		Short: "this FS node's prover: every file it stores, proves or recovers",
+		Long: `Show the prover loop of the node driven (an FS node: --data of its data directory): for each
+file among its duties, the contract state, whether it confirmed the file, the round of the next
+proof and the deadline, the proofs this process got accepted (last round and the block that
+included it), failed attempts with the last error, and the time the last proof took. A node
+without the fs role answers NO_DSP (40003).`,
+		Args: cobra.NoArgs,
+		RunE: runProveStatus,
+	})
 	root.AddCommand(proveCmd)
 }
 
@@ -38,6 +50,9 @@ type proveDetail struct {
 	ExpiredHeight uint64       `json:"expiredHeight"`
 	Copies        uint64       `json:"copies"`
 	Holders       []proveEntry `json:"holders"`
+	// Prover is the driven node's own prover entry for the file, when it is an FS node with the
+	// file among its duties.
+	Prover *client.ProverFile `json:"prover,omitempty"`
 }
 
 // proveEntry is one holder's proof status.
@@ -71,6 +86,13 @@ func runProveDetail(cmd *cobra.Command, args []string) error {
 			}
 			d.Holders = append(d.Holders, e)
 		}
+		if ps, err := c.ProverStatus(ctx); err == nil {
+			for i := range ps {
+				if ps[i].FileHash == f.Hash {
+					d.Prover = &ps[i]
+				}
+			}
+		}
 		return emit(cmd, d, func(w io.Writer) { printProveDetail(w, &d) })
 	})
 }
@@ -94,6 +116,41 @@ func printProveDetail(w io.Writer, d *proveDetail) {
 			next, dueIn = fmt.Sprint(e.NextDue), fmt.Sprint(e.DueIn)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\n", e.Node, e.State, e.Proofs, last, next, dueIn, e.Failures, e.Balance)
+	}
+	tw.Flush()
+	if p := d.Prover; p != nil {
+		fmt.Fprintf(w, "this node: %s, %d proofs accepted, next round %d, deadline %d, %d failures", p.State, p.Proofs, p.NextDue, p.Deadline, p.Failures)
+		if p.LastError != "" {
+			fmt.Fprintf(w, " (last: %s)", p.LastError)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func runProveStatus(cmd *cobra.Command, _ []string) error {
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		ps, err := c.ProverStatus(ctx)
+		if err != nil {
+			return err
+		}
+		return emit(cmd, ps, func(w io.Writer) { printProverStatus(w, ps) })
+	})
+}
+
+func printProverStatus(w io.Writer, ps []client.ProverFile) {
+	if len(ps) == 0 {
+		fmt.Fprintln(w, "no duties yet")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tSTATE\tCONFIRMED\tPROOFS\tLAST ROUND\tNEXT ROUND\tDEADLINE\tFAILURES\tLAST PROOF TOOK\tLAST ERROR")
+	for _, p := range ps {
+		took := "-"
+		if p.ReadTime+p.ProveTime > 0 {
+			took = (p.ReadTime + p.ProveTime).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", p.FileHash, p.State, p.Confirmed, p.Proofs,
+			p.LastProofHeight, p.NextDue, p.Deadline, p.Failures, took, p.LastError)
 	}
 	tw.Flush()
 }
