@@ -15,8 +15,8 @@ import (
 	"dsp/node/client"
 )
 
-// Client is everything the TUI asks of a node: the six sub-interfaces of node/client. It is the
-// same set as client.Client once that embeds all of them, so a client.Client satisfies it.
+// Client is everything the TUI asks of a node: the seven sub-interfaces of node/client. It is the
+// same set as client.Client, so a client.Client satisfies it.
 type Client interface {
 	client.NodeAPI
 	client.AccountAPI
@@ -24,6 +24,7 @@ type Client interface {
 	client.FileAPI
 	client.TaskAPI
 	client.ProxyAPI
+	client.ProverAPI
 }
 
 // Privilege values of an upload (the ledger's PrivilegePrivate, PrivilegePublic and

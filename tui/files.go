@@ -61,6 +61,8 @@ type files struct {
 	err      string
 	info     string
 	height   uint64 // ledger height for "due in"
+	proverID uint64
+	prover   map[string]client.ProverFile // this node's prover by file hash (an FS node; else empty)
 }
 
 func newFiles(e *env) *files { return &files{env: e, keys: newFilesKeyMap()} }
@@ -78,8 +80,9 @@ func (f *files) KeyMap() help.KeyMap {
 }
 
 func (f *files) Init() tea.Cmd {
-	f.loadID = f.env.nextID()
-	return call(f.env, f.loadID, func(ctx context.Context, c Client) ([]client.File, error) { return c.Files(ctx) })
+	f.loadID, f.proverID = f.env.nextID(), f.env.nextID()
+	return tea.Batch(call(f.env, f.loadID, func(ctx context.Context, c Client) ([]client.File, error) { return c.Files(ctx) }),
+		call(f.env, f.proverID, func(ctx context.Context, c Client) ([]client.ProverFile, error) { return c.ProverStatus(ctx) }))
 }
 
 func (f *files) selected() (client.File, bool) {
@@ -101,6 +104,15 @@ func (f *files) Update(msg tea.Msg) tea.Cmd {
 		}
 		f.list = msg.val
 		f.cursor = max(0, min(f.cursor, len(f.list)-1))
+	case resultMsg[[]client.ProverFile]:
+		if msg.id != f.proverID {
+			return nil
+		}
+		// A node without the fs role has no prover (NO_DSP): the detail then shows none.
+		f.prover = map[string]client.ProverFile{}
+		for _, p := range msg.val {
+			f.prover[p.FileHash] = p
+		}
 	case resultMsg[fileAction]:
 		if msg.id != f.actionID {
 			return nil
@@ -353,6 +365,17 @@ func (f *files) detailView(file client.File, w int) string {
 		b.WriteString(row(cols, map[string]string{"Holder": h.Node.String(), "State": state,
 			"Proofs": strconv.FormatUint(h.Proofs, 10), "Last": heightOrDash(h.LastProof), "Due": heightOrDash(h.NextDue),
 			"Failed": strconv.FormatUint(h.Failures, 10), "Balance": strconv.FormatUint(h.Balance, 10)}) + "\n")
+	}
+	if p, ok := f.prover[file.Hash]; ok {
+		line := fmt.Sprintf("this node's prover: %s, %d proofs accepted, next round %s, deadline %s", p.State, p.Proofs,
+			heightOrDash(p.NextDue), heightOrDash(p.Deadline))
+		if p.Failures > 0 {
+			line += fmt.Sprintf(", %d failed attempts", p.Failures)
+		}
+		b.WriteString(st.Muted.Render(line) + "\n")
+		if p.LastError != "" {
+			b.WriteString(st.Error.Render("last error: "+p.LastError) + "\n")
+		}
 	}
 	return b.String()
 }

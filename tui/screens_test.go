@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"dsp/node/client"
 	"dsp/status"
 	"dsp/tui/faketest"
 )
@@ -147,4 +148,23 @@ func TestNetworkKeys(t *testing.T) {
 	d.contains("Connected to")
 	d.pump()
 	d.contains("Peers (4)", "peers 4")
+}
+
+// TestFilesDetailShowsProver: on an FS node the Files detail shows the node's own prover entry
+// for the file (ProverStatus); a node without the fs role shows none.
+func TestFilesDetailShowsProver(t *testing.T) {
+	c := faketest.New()
+	files, _ := c.Files(t.Context())
+	c.SetProver([]client.ProverFile{{FileHash: files[0].Hash, State: "active", Confirmed: true, NextDue: 1300, Deadline: 1400,
+		Proofs: 7, Failures: 1, LastError: "submit proof: timeout"}})
+	d := newDriver(t, c, 120, 40, Options{StartScreen: ScreenFiles})
+	d.press("enter")
+	d.contains("this node's prover: active, 7 proofs accepted, next round 1300, deadline 1400", "last error: submit proof: timeout")
+	d.press("down")
+	d.lacks("this node's prover")
+
+	plain := newDriver(t, faketest.New(), 120, 40, Options{StartScreen: ScreenFiles})
+	plain.press("enter")
+	plain.contains("Holder")
+	plain.lacks("this node's prover")
 }
