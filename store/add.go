@@ -320,10 +320,7 @@ func (s *Store) PutBlocks(ctx context.Context, blocks []Block) error {
 			return putFailed(ErrHashMismatch, "put block %s", b.Hash)
 		}
 	}
-	if err := s.commitBatch(nil, &addBatch{blocks: blocks}); err != nil {
-		return err
-	}
-	return nil
+	return s.putGrouped(blocks)
 }
 
 // PutChecked implements FS.
@@ -338,5 +335,5 @@ func (s *Store) PutChecked(ctx context.Context, blocks []Checked) error {
 		}
 		bs[i] = Block{Hash: c.hash, Data: c.data}
 	}
-	return s.commitBatch(nil, &addBatch{blocks: bs})
+	return s.putGrouped(bs)
 }

@@ -56,6 +56,7 @@ type Store struct {
 	gcMu sync.Mutex // held for the whole of one GarbageCollect
 
 	reads atomic.Uint64 // blocks read by GetBlock and AppendBlock, to drop mapped pages now and then
+	group grouper       // overlapping PutBlocks and PutChecked calls share transactions
 
 	mu     sync.Mutex // guards the fields below
 	closed bool
