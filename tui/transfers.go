@@ -304,6 +304,30 @@ func taskName(task client.Task) string {
 	return task.ID
 }
 
+// taskBytes is a task's bytes done and its total in the same measure: an upload's bytes are
+// counted over every copy it sends, so its total is size × copies; a download that moved no bytes
+// itself (resumed, or found in the local store) counts the bytes of the blocks it holds.
+func taskBytes(task client.Task) (done, total uint64) {
+	done, total = task.Bytes, task.Size
+	switch {
+	case task.Kind == "upload" && task.Upload != nil && task.Upload.Copies > 1:
+		total = task.Size * uint64(task.Upload.Copies)
+	case task.Kind == "download" && done == 0 && task.Held > 0 && task.Blocks > 0:
+		done = task.Size * min(task.Held, task.Blocks) / task.Blocks
+	}
+	return min(done, max(total, done)), total
+}
+
+// progressText is the detail's progress line: blocks, then bytes done of the total.
+func progressText(task client.Task) string {
+	done, total := taskBytes(task)
+	s := fmt.Sprintf("%d/%d blocks, %s of %s", task.Held, task.Blocks, humanBytes(done), humanBytes(total))
+	if task.Kind == "upload" && task.Upload != nil && task.Upload.Copies > 1 {
+		s += fmt.Sprintf(" (%d copies of %s)", task.Upload.Copies, humanBytes(task.Size))
+	}
+	return s
+}
+
 // taskFraction is how far the task is, 0..1.
 func taskFraction(task client.Task) float64 {
 	switch {
@@ -312,7 +336,8 @@ func taskFraction(task client.Task) float64 {
 	case task.Blocks > 0:
 		return min(1, float64(task.Held)/float64(task.Blocks))
 	case task.Size > 0:
-		return min(1, float64(task.Bytes)/float64(task.Size))
+		done, total := taskBytes(task)
+		return min(1, float64(done)/float64(total))
 	}
 	return 0
 }
@@ -425,8 +450,8 @@ func (t *transfers) row(cols []column, bar progress.Model, i int) string {
 		kind = "↓"
 	}
 	eta := "-"
-	if r.speed > 0 && task.Size > task.Bytes && task.State == stateRunning {
-		eta = humanDuration(time.Duration(float64(task.Size-task.Bytes) / r.speed * float64(time.Second)))
+	if done, total := taskBytes(task); r.speed > 0 && total > done && task.State == stateRunning {
+		eta = humanDuration(time.Duration(float64(total-done) / r.speed * float64(time.Second)))
 	}
 	statusText := taskStatus(task)
 	switch task.State {
@@ -457,7 +482,7 @@ func (t *transfers) detailView(r *taskRow, w int) string {
 		"URL", orDash(task.URL),
 		"Status", fmt.Sprintf("%d %s", task.Status, status.TxStatus(task.Status).Text()),
 		"Error", code+" "+task.Msg,
-		"Progress", fmt.Sprintf("%d/%d blocks, %s of %s", task.Held, task.Blocks, humanBytes(task.Bytes), humanBytes(task.Size)),
+		"Progress", progressText(task),
 	) + "\n")
 	if len(task.Peers) == 0 {
 		b.WriteString(st.Muted.Render("No peers yet.") + "\n")

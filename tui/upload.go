@@ -190,7 +190,7 @@ func (u *upload) key(k tea.KeyPressMsg) tea.Cmd {
 		case formCancel:
 			u.step = upPick
 		case formSubmit:
-			u.chose(u.form.value(0))
+			u.chose(typedPath(u.form.value(0)))
 		}
 		return cmd
 	case upOptions:
@@ -218,6 +218,17 @@ func (u *upload) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// typedPath is the path typed in the path field, which starts out holding the picker's directory
+// and a separator: an absolute path typed after that prefix ("/home/me//tmp/f") is taken as it is
+// ("/tmp/f"); anything else is the field's text.
+func typedPath(v string) string {
+	sep := string(filepath.Separator)
+	if i := strings.LastIndex(v, sep+sep); i >= 0 {
+		return v[i+1:]
+	}
+	return v
 }
 
 // parsePrivilege reads a privilege word or number.
