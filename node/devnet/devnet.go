@@ -41,12 +41,14 @@ const (
 	FaucetAmount = 100_000_000
 )
 
-// ProofGraceRounds is the devnet chain's Params.ProofGraceRounds: an FS node may leave this many
-// consecutive rounds unproven before its contract fails and its pledge is slashed (the ledger's
-// default is 0). The FS nodes prove every round; the slack absorbs a proof that lands late on a
-// loaded machine with the short intervals tests use, while a lost copy is still slashed and
-// recovered within three rounds.
-const ProofGraceRounds = 2
+// DefaultProofGraceRounds is a new devnet chain's Params.ProofGraceRounds unless
+// Config.ProofGraceRounds says otherwise: an FS node may leave this many consecutive rounds
+// unproven before its contract fails and its pledge is slashed (the ledger's default is 0). The FS
+// nodes prove every round; the slack absorbs proofs that land late on a loaded machine (tests run
+// 5-block intervals of 100 ms blocks beside other work), while a holder that stops is still
+// slashed and its file recovered (after 11 rounds: about 18 minutes at interval 100 and 1 s
+// blocks).
+const DefaultProofGraceRounds = 10
 
 // Config configures a devnet.
 type Config struct {
@@ -71,6 +73,9 @@ type Config struct {
 	Host func(*node.Config)
 	// ConfirmTimeout bounds an upload's wait for the FS confirmations (default 2 min).
 	ConfirmTimeout time.Duration
+	// ProofGraceRounds is the Params.ProofGraceRounds of a new chain (0: DefaultProofGraceRounds;
+	// a resumed chain keeps its own).
+	ProofGraceRounds uint64
 }
 
 // NodeState is one service node in StateFile.
@@ -240,7 +245,10 @@ func (d *Devnet) genesis() (string, error) {
 	funded[d.state.Nodes[0].Account] = ledger.DevnetFunds // the faucet
 	g := ledger.DevnetGenesis(d.state.Nodes[0].Account, funded)
 	g.Params.BlockIntervalMs = uint64(max(d.cfg.BlockInterval.Milliseconds(), 1))
-	g.Params.ProofGraceRounds = ProofGraceRounds
+	g.Params.ProofGraceRounds = d.cfg.ProofGraceRounds
+	if g.Params.ProofGraceRounds == 0 {
+		g.Params.ProofGraceRounds = DefaultProofGraceRounds
+	}
 	if err := g.Save(path); err != nil {
 		return "", status.Wrap(status.DspInitFailed, err, "write devnet genesis")
 	}
