@@ -384,27 +384,34 @@ func (s *Service) dropUnproven(ctx context.Context, root store.Hash) {
 	}
 }
 
-// confirm sends ConfirmFile if this node's contract for the file is pending; it returns the
-// transaction hash (nil when the contract was already active).
+// confirm sends ConfirmFile if this node's contract for the file is not confirmed yet; it returns
+// the transaction hash (nil when the contract was already confirmed). Confirmations of one file
+// run one at a time, so the upload session and the prover loop never race each other; and a
+// refused ConfirmFile that finds the contract confirmed after all (another process's, or a
+// confirmation whose wait gave up) counts as done.
 func (s *Service) confirm(ctx context.Context, root store.Hash) ([]byte, error) {
-	me := s.cfg.Key.Public().Address()
-	cs, err := s.cfg.Ledger.Contracts(ctx, root[:])
+	v, _ := s.confirming.LoadOrStore(root, new(sync.Mutex))
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	defer mu.Unlock()
+
+	c, err := s.contract(ctx, root)
 	if err != nil {
-		return nil, status.Wrap(status.TaskChainError, err, "contracts of %s", root)
+		return nil, err
 	}
-	c := findContract(cs, me)
 	switch {
-	case c == nil:
-		return nil, status.New(status.TaskFileUploadedCheckPdpFailed, "no contract of %s for %s", me, root)
-	case c.State == ledger.ContractActive:
+	case confirmed(c):
 		return nil, nil
 	case c.State == ledger.ContractEnded:
-		return nil, status.New(status.TaskFileUploadedCheckPdpFailed, "contract of %s for %s ended", me, root)
+		return nil, status.New(status.TaskFileUploadedCheckPdpFailed, "contract of %s for %s ended", c.Node, root)
 	}
 	r, err := s.txs.Send(ctx, &ledger.ConfirmFile{FileHash: root[:]})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, err
+		}
+		if c, cerr := s.contract(ctx, root); cerr == nil && confirmed(c) {
+			return nil, nil
 		}
 		return nil, status.Wrap(status.TaskFileUploadedCheckPdpFailed, err, "confirm %s", root)
 	}
@@ -415,6 +422,26 @@ func (s *Service) confirm(ctx context.Context, root store.Hash) ([]byte, error) 
 		}
 	}
 	return r.TxHash[:], nil
+}
+
+// contract returns this node's contract for the file.
+func (s *Service) contract(ctx context.Context, root store.Hash) (*ledger.Contract, error) {
+	me := s.cfg.Key.Public().Address()
+	cs, err := s.cfg.Ledger.Contracts(ctx, root[:])
+	if err != nil {
+		return nil, status.Wrap(status.TaskChainError, err, "contracts of %s", root)
+	}
+	c := findContract(cs, me)
+	if c == nil {
+		return nil, status.New(status.TaskFileUploadedCheckPdpFailed, "no contract of %s for %s", me, root)
+	}
+	return c, nil
+}
+
+// confirmed reports whether the node already confirmed the contract: it is active, or it is a
+// recovering contract with a start height (confirmed, first proof still to come).
+func confirmed(c *ledger.Contract) bool {
+	return c.State == ledger.ContractActive || (c.State == ledger.ContractRecovering && c.StartHeight != 0)
 }
 
 func findContract(cs []ledger.Contract, a keys.Address) *ledger.Contract {

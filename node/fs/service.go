@@ -106,6 +106,10 @@ type Service struct {
 	keys   *proverKeys
 	prover *prover
 
+	// confirming holds one *sync.Mutex per file hash: the upload session and the prover loop may
+	// both want to confirm a file; they take turns, and the second finds the contract confirmed.
+	confirming sync.Map
+
 	received, served, confirmed, refused, swept atomic.Uint64
 }
 
