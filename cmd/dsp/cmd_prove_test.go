@@ -59,16 +59,10 @@ func TestProofsOnDevnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for retried := false; tk.State != taskDone; time.Sleep(100 * time.Millisecond) {
-		if tk, err = c.Task(ctx, tk.ID); err != nil || ctx.Err() != nil {
+	for tk.State != taskDone {
+		time.Sleep(100 * time.Millisecond)
+		if tk, err = c.Task(ctx, tk.ID); err != nil || ctx.Err() != nil || tk.State == "failed" {
 			t.Fatalf("upload: %+v %v %v", tk, err, ctx.Err())
-		}
-		if tk.State == "failed" && !retried {
-			// An FS node's prover and upload session may both confirm; the loser fails the
-			// upload although the contract is active (a known race in node/fs).
-			t.Logf("upload failed (%s); retrying", tk.Msg)
-			retried = true
-			c.RetryTask(ctx, tk.ID)
 		}
 	}
 	h := tk.FileHash

@@ -125,13 +125,10 @@ func TestDevnetProofs(t *testing.T) {
 	t.Logf("after the victim failed: %+v", f.Holders)
 }
 
-// waitUpload waits for an upload task, retrying it once if it failed: an FS node's prover loop
-// and its upload session may both confirm the file, and the one that loses the race fails the
-// upload although the contract is active (a known race in node/fs).
+// waitUpload waits for an upload task to finish and fails the test if it does not succeed.
 func waitUpload(t *testing.T, c client.Client, id string) *client.Task {
 	t.Helper()
 	ctx := ctxT(t, 60*time.Second)
-	retried := false
 	for {
 		tk, err := c.Task(ctx, id)
 		if err != nil {
@@ -140,12 +137,6 @@ func waitUpload(t *testing.T, c client.Client, id string) *client.Task {
 		switch {
 		case tk.State == "done":
 			return tk
-		case tk.State == "failed" && !retried:
-			t.Logf("upload failed (%d %s); retrying", tk.Code, tk.Msg)
-			retried = true
-			if err := c.RetryTask(ctx, id); err != nil {
-				t.Fatal(err)
-			}
 		case tk.State == "failed" || tk.State == "cancelled":
 			t.Fatalf("task %s %s: %d %s", id, tk.State, tk.Code, tk.Msg)
 		}
