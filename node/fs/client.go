@@ -62,8 +62,11 @@ func handshake(ctx context.Context, h *node.Host, p *node.Peer, proto string, as
 type DownloadConn struct {
 	c    *conn
 	peer *node.Peer
-	// Ack is the holder's download-ack: TotalBlockCount, BlocksRoot, Size.
+	// Ack is the holder's download-ack: TotalBlockCount, BlocksRoot, Size, UnitPrice.
 	Ack *File
+	// Pay pays the holder for the verified data blocks (nil: the holder is free); the downloader
+	// sets it after the handshake (pay.go).
+	Pay *BlockPayer
 }
 
 // OpenDownload opens a download session for file root with holder p. The holder checks the
@@ -96,6 +99,9 @@ func (d *DownloadConn) Recv() (*Block, error) {
 	v, err := d.c.recv(0)
 	if err != nil {
 		return nil, err
+	}
+	if f, ok := v.(*File); ok && Operation(f.Operation) == OpRefuse { // e.g. cut off for not paying
+		return nil, &status.Error{Code: f.Code, Name: codeName(f.Code), Msg: fmt.Sprintf("%s stopped serving: %s", d.peer.Account(), f.Msg), Err: ErrRefused}
 	}
 	fl, ok := v.(*BlockFlights)
 	if !ok || len(fl.Blocks) != 1 {

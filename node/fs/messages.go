@@ -89,6 +89,11 @@ type File struct {
 	// NeedProverKey, in an upload-ack, asks the uploader for the owner's prover key (a ProverKey
 	// message before any block): the node does not hold it yet.
 	NeedProverKey bool `msgpack:"need_prover_key"`
+	// UnitPrice, in a download-ack, is what the holder charges per byte of data block (0: free);
+	// PayKey is then its public key (keys.PublicKey.Bytes), the partner key of a channel to it.
+	// pay.go and docs/channels.md describe the payments.
+	UnitPrice uint64 `msgpack:"unit_price"`
+	PayKey    []byte `msgpack:"pay_key"`
 }
 
 // ProverKey carries an owner's PDP prover key (pdp.ProverKey.Bytes, about 406 KB) for the public

@@ -47,6 +47,8 @@ func (s *Service) serveDownload(st *node.Stream) {
 	}
 	ack := &File{SessionID: ask.SessionID, Hash: ask.Hash, Operation: int32(OpDownloadAck), ChunkSize: store.BlockSize,
 		TotalBlockCount: uint64(len(hashes)), BlocksRoot: fi.BlocksRoot[:], Size: fi.Size, ChainInfo: s.chain(ctx)}
+	gate := s.payGate(st.Peer().Account(), root)
+	gate.ackTerms(ack, s.cfg.Key)
 	if err := c.send(ack); err != nil {
 		return
 	}
@@ -60,11 +62,16 @@ func (s *Service) serveDownload(st *node.Stream) {
 		if !ok || len(req.Indices) != len(req.Hashes) {
 			return
 		}
+		if err := gate.admit(); err != nil { // a peer that stopped paying is cut off
+			s.refuseErr(c, ask, err)
+			return
+		}
 		for i, h := range req.Hashes {
-			if buf, err = s.serveBlock(ctx, c, root, inFile, h, req.Indices[i], buf[:0]); err != nil {
+			if buf, err = s.serveBlock(ctx, c, root, inFile, h, req.Indices[i], buf[:0], gate); err != nil {
 				return
 			}
 		}
+		gate.charge()
 	}
 }
 
@@ -100,7 +107,7 @@ func (s *Service) admitDownload(ctx context.Context, ask *File, p *node.Peer) (s
 
 // serveBlock sends one requested block, or an empty block if it is not part of the file. The block
 // is read into buf, which it returns for the next block.
-func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFile map[store.Hash]bool, hash []byte, index uint64, buf []byte) ([]byte, error) {
+func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFile map[store.Hash]bool, hash []byte, index uint64, buf []byte, gate *payGate) ([]byte, error) {
 	out := Block{Index: index, Hash: hash}
 	if len(hash) == store.HashSize && inFile[store.Hash(hash)] {
 		data, err := s.cfg.Store.AppendBlock(ctx, buf, store.Hash(hash))
@@ -122,6 +129,7 @@ func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFi
 	}
 	if out.Data != nil {
 		s.served.Add(1)
+		gate.sent(index, len(out.Data))
 	}
 	return buf, nil
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// of the chain's block interval, between 20 and 250 ms); < 0 disables the prover loop. A
 	// file that became held wakes the loop at once.
 	ProverPoll time.Duration
+	// Pay is what the node charges for the blocks it serves and where it keeps its channels
+	// (zero: free).
+	Pay PayConfig
 	// Logger receives session failures (default slog.Default()).
 	Logger *slog.Logger
 	// Faults injects faults; for tests only.
@@ -105,6 +108,7 @@ type Service struct {
 
 	keys   *proverKeys
 	prover *prover
+	pay    *payState
 
 	// confirming holds one *sync.Mutex per file hash: the upload session and the prover loop may
 	// both want to confirm a file; they take turns, and the second finds the contract confirmed.
@@ -144,6 +148,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, txs: &TxSender{L: cfg.Ledger, Key: cfg.Key, Fee: cfg.Fee}, log: cfg.Logger,
 		ctx: ctx, cancel: cancel, keys: newProverKeys(cfg.KeyDir)}
 	s.prover = newProver(s)
+	s.pay = newPayState(cfg.Pay)
 	return s, nil
 }
 
@@ -200,6 +205,9 @@ func (s *Service) Receive(in *node.Incoming) error {
 	}
 	if req, ok := in.Payload.(*ProverKeyRequest); ok {
 		return in.Reply(s.ctx, OpProverKey, &ProverKey{Pub: req.Pub, Key: s.keys.encoded(req.Pub)})
+	}
+	if pm, ok := in.Payload.(*Payment); ok {
+		return s.receivePayment(in, pm)
 	}
 	return status.New(status.InvalidParams, "fs: %s is carried on bulk streams only", in.Msg.Opcode)
 }
