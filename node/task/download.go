@@ -129,6 +129,12 @@ func (m *Manager) openSessions(ctx context.Context, root store.Hash, hs []Holder
 					var d *fs.DownloadConn
 					d, err = fs.OpenDownload(cctx, m.cfg.Host, p, root)
 					if err == nil {
+						err = m.preparePay(cctx, d, root) // a holder with a price: a channel to pay it
+					}
+					if err != nil && d != nil {
+						d.Close()
+					}
+					if err == nil {
 						cancel()
 						mu.Lock()
 						sessions = append(sessions, d)
@@ -199,7 +205,9 @@ func (m *Manager) fetch(ctx context.Context, t *task, req DownloadRequest, root 
 		return err
 	}
 	m.setStatus(t, status.TaskDownloadRequestBlocks)
-	if err := m.fetchData(ctx, t, root, sessions); err != nil {
+	err = m.fetchData(ctx, t, root, sessions)
+	m.settlePay(ctx, t, sessions) // pays for what arrived, also when the download failed
+	if err != nil {
 		return err
 	}
 	missing, err := m.cfg.Store.Missing(ctx, root)

@@ -250,12 +250,13 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 		p.queue = p.queue[1:]
 		p.mu.Unlock()
 		want := f.hashes[a.b.Index]
-		sent := false
+		sent, verified, n := false, false, 0
 		if blk.Index != uint64(a.b.Index) || len(blk.Data) == 0 {
 			f.sc.Failed(p.id, a.b, sched.Refused)
 		} else if c, err := store.Check(want, blk.Data); err != nil {
 			f.sc.Failed(p.id, a.b, sched.WrongHash)
 		} else {
+			verified, n = true, len(blk.Data)
 			// Hashed once here; the writer stores it without hashing again.
 			fresh, _ := f.sc.Done(p.id, a.b, len(blk.Data), time.Since(a.at))
 			if fresh {
@@ -266,6 +267,12 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 					return
 				}
 			}
+		}
+		if verified && p.d.Pay.Received(ctx, n) != nil { // cannot pay this holder: use the others
+			f.sc.Failed(p.id, sched.Block{}, sched.PeerGone)
+			p.d.Close()
+			f.wake()
+			return
 		}
 		if !sent && buf == nil && cap(blk.Data) >= store.BlockSize {
 			buf = blk.Data[:0] // not handed to the writer: receive the next block into it

@@ -53,6 +53,8 @@ type Config struct {
 	Upload fs.UploadOptions
 	// Sched tunes the download scheduler (Total is set by the manager).
 	Sched sched.Config
+	// Pay is how downloads pay holders that charge (pay.go; zero: only free holders are used).
+	Pay PayConfig
 	// Logger receives task failures (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -67,6 +69,7 @@ type Manager struct {
 	db  *bolt.DB
 	txs *fs.TxSender
 	log *slog.Logger
+	pay payState
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -1,0 +1,155 @@
+package task
+
+import (
+	"bytes"
+	"context"
+	"sync"
+
+	"dsp/channel"
+	"dsp/keys"
+	"dsp/ledger"
+	"dsp/node/fs"
+	"dsp/status"
+	"dsp/store"
+)
+
+// PayConfig is how a downloader pays holders that charge (Config.Pay).
+type PayConfig struct {
+	// Channels is the node's channel store (DATA/channels.db). Nil: holders with a price are
+	// skipped (UNITPRICE_ERROR); free holders still serve.
+	Channels *channel.Store
+	// MaxPrice is the highest price per byte the downloader pays; a holder asking more is skipped
+	// with FILE_UNIT_PRICE_ERROR (0: any price).
+	MaxPrice uint64
+}
+
+// DepositFor is the deposit a downloader locks in a new channel to a holder of price per byte for
+// a file of size bytes: twice the file (blocks fetched twice from a slow holder are paid too) plus
+// one flight. ok is false when it overflows.
+func DepositFor(size, price uint64) (deposit uint64, ok bool) {
+	n := 2*size + fs.FlightBytes
+	if size > n || price == 0 {
+		return 0, price == 0
+	}
+	d := n * price
+	return d, d/price == n
+}
+
+// payState serializes the opening of channels, so that two downloads do not open two channels
+// to one holder.
+type payState struct {
+	mu sync.Mutex
+}
+
+// preparePay makes d pay its holder when the download-ack names a price: it checks the price,
+// finds or opens (or tops up) a channel to the holder with enough deposit for the file, and sets
+// d.Pay. Status TaskDownloadPayForBlocks while it works on the ledger.
+func (m *Manager) preparePay(ctx context.Context, d *fs.DownloadConn, root store.Hash) error {
+	price := d.Ack.UnitPrice
+	if price == 0 {
+		return nil
+	}
+	holder := d.Peer().Account()
+	if m.cfg.Pay.Channels == nil {
+		return status.New(status.TaskUnitpriceError, "%s asks %d per byte and this node keeps no payment channels", holder, price)
+	}
+	if mx := m.cfg.Pay.MaxPrice; mx > 0 && price > mx {
+		return status.New(status.TaskFileUnitPriceError, "%s asks %d per byte, above the %d this node pays", holder, price, mx)
+	}
+	need, ok := DepositFor(d.Ack.Size, price)
+	if !ok {
+		return status.New(status.TaskFileUnitPriceError, "%s asks %d per byte: the file's price overflows", holder, price)
+	}
+	pk, err := keys.ParsePublicKey(d.Ack.PayKey)
+	if err != nil || pk.Address() != holder {
+		return status.New(status.TaskUnitpriceError, "%s names a pay key that is not its account's", holder)
+	}
+	payer, err := m.channelTo(ctx, holder, d.Ack.PayKey, need)
+	if err != nil {
+		return err
+	}
+	d.Pay = fs.NewBlockPayer(d.Peer(), payer, root, price)
+	return nil
+}
+
+// channelTo returns the Payer of an open channel from this node to holder with at least need
+// available: an existing one (topped up if short) or a new one.
+func (m *Manager) channelTo(ctx context.Context, holder keys.Address, holderKey []byte, need uint64) (*channel.Payer, error) {
+	m.pay.mu.Lock()
+	defer m.pay.mu.Unlock()
+	me := m.cfg.Key.Public().Address()
+	ci, err := m.cfg.Ledger.ChainInfo(ctx)
+	if err != nil {
+		return nil, status.Wrap(status.TaskChainError, err, "chain info")
+	}
+	chs, err := m.cfg.Ledger.Channels(ctx, me)
+	if err != nil {
+		return nil, status.Wrap(status.TaskPrepareChannelError, err, "channels of %s", me)
+	}
+	var (
+		best  *channel.Payer
+		avail uint64
+	)
+	for i := range chs {
+		ch := &chs[i]
+		if ch.State != ledger.ChannelOpen || ch.Peer(me) != holder || !bytes.Equal(ch.Key(me), m.cfg.Key.Public().Bytes()) {
+			continue
+		}
+		p, err := m.cfg.Pay.Channels.Payer(ci.ChainID, ch, m.cfg.Key)
+		if err != nil {
+			continue
+		}
+		if a := p.Available(); best == nil || a > avail {
+			best, avail = p, a
+		}
+	}
+	if best != nil && avail >= need {
+		return best, nil
+	}
+	if best != nil {
+		id := best.Channel().ID
+		if _, err := m.txs.Send(ctx, &ledger.DepositChannel{ChannelID: id, Amount: need - avail}); err != nil {
+			return nil, status.Wrap(status.TaskPrepareChannelError, err, "top up channel %s to %s", id, holder)
+		}
+		return m.refreshPayer(ctx, ci.ChainID, id)
+	}
+	r, err := m.txs.Send(ctx, &ledger.OpenChannel{PartnerKey: holderKey, Deposit: need})
+	if err != nil {
+		return nil, status.Wrap(status.TaskPrepareChannelError, err, "open a channel to %s with %d", holder, need)
+	}
+	id, err := ledger.ParseHash(r.Result)
+	if err != nil {
+		return nil, status.Wrap(status.TaskPrepareChannelError, err, "channel id of %s", r.TxHash)
+	}
+	m.log.Info("opened payment channel", "holder", holder, "channel", id, "deposit", need)
+	return m.refreshPayer(ctx, ci.ChainID, id)
+}
+
+func (m *Manager) refreshPayer(ctx context.Context, chainID string, id ledger.Hash) (*channel.Payer, error) {
+	ch, err := m.cfg.Ledger.Channel(ctx, id)
+	if err != nil {
+		return nil, status.Wrap(status.TaskPrepareChannelError, err, "channel %s", id)
+	}
+	return m.cfg.Pay.Channels.Payer(chainID, ch, m.cfg.Key)
+}
+
+// settlePay pays every holder the verified bytes not paid yet (statuses 23 and 24). A holder
+// that cannot be paid now is logged: the proofs are persisted and the channel can still be
+// closed with them.
+func (m *Manager) settlePay(ctx context.Context, t *task, sessions []*fs.DownloadConn) {
+	priced := false
+	for _, d := range sessions {
+		priced = priced || d.Pay != nil
+	}
+	if !priced {
+		return
+	}
+	m.setStatus(t, status.TaskDownloadPayForBlocks)
+	ctx = context.WithoutCancel(ctx)
+	for _, d := range sessions {
+		if err := d.Pay.Settle(ctx); err != nil {
+			m.log.Info("pay holder", "peer", d.Peer().Account(), "err", err)
+		}
+	}
+	m.setStatus(t, status.TaskDownloadPayForBlocksDone)
+}
