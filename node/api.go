@@ -49,6 +49,7 @@ func NewAPIHandler(c client.Client, token string) http.Handler {
 		events(w, r, c)
 	})
 	serviceRoutes(mux, c)
+	channelRoutes(mux, c)
 	mux.HandleFunc("GET /api/v1/prover", func(w http.ResponseWriter, r *http.Request) {
 		out, err := c.ProverStatus(r.Context())
 		reply(w, out, err)

@@ -24,6 +24,7 @@ type Client interface {
 	TaskAPI
 	ProxyAPI
 	ProverAPI
+	ChannelAPI
 }
 
 // NodeAPI is the node itself: identity, peers and events.
