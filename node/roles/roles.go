@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"dsp/channel"
 	"dsp/keys"
 	"dsp/ledger"
 	"dsp/node"
@@ -97,6 +98,10 @@ type Config struct {
 	// answering the request is still running on this node, so OnAdopt must not block or close the
 	// node itself; node/devnet reopens its client node as kp in the background.
 	OnAdopt func(kp *keys.KeyPair)
+	// Price is what the node charges per byte of data block it serves (0: free) and PayLimit how
+	// much a peer may owe it before it is refused (0: fs.DefaultLimitFlights flights); payments
+	// use DataDir/channels.db (channels.go, docs/channels.md).
+	Price, PayLimit uint64
 }
 
 // Node is a running node with its roles. Close stops it.
@@ -113,6 +118,7 @@ type Node struct {
 	prxCli *proxy.Client
 	tasks  *task.Manager
 	svc    *services
+	chans  *channel.Store // DataDir/channels.db; nil without a data directory
 
 	registered chan struct{} // closed once every role is registered
 	cancel     context.CancelFunc
@@ -253,12 +259,16 @@ func (n *Node) mount(nd *node.Node, h *node.Host) error {
 			return err
 		}
 	}
+	if err := n.openChannels(nd); err != nil {
+		return err
+	}
 	keyDir, err := pdpKeyDir(cfg.DataDir)
 	if err != nil {
 		return err
 	}
 	fsSvc, err := fs.New(fs.Config{Store: nd.Store(), Ledger: n.led, Key: nd.Key(), Storage: cfg.has("fs"),
 		Capacity: cfg.FS.Capacity, Fee: cfg.Fee, Logger: n.log, KeyDir: keyDir,
+		Pay: fs.PayConfig{Channels: n.chans, Price: cfg.Price, Limit: cfg.PayLimit},
 		Announce: func(ctx context.Context, fh store.Hash) error {
 			return n.scan().Announce(ctx, fh, 0, scan.FSNode)
 		}})
@@ -317,7 +327,7 @@ func pdpKeyDir(dataDir string) (string, error) {
 func (n *Node) start() error {
 	m, err := task.Open(task.Config{Host: n.Host(), Store: n.Store(), Ledger: n.led, Key: n.Key(), Scan: n.scan(),
 		Path: filepath.Join(n.cfg.DataDir, TasksFile), AutoResume: n.cfg.AutoResume, Fee: n.cfg.Fee,
-		ConfirmTimeout: n.cfg.ConfirmTimeout, Logger: n.log})
+		ConfirmTimeout: n.cfg.ConfirmTimeout, Logger: n.log, Pay: task.PayConfig{Channels: n.chans}})
 	if err != nil {
 		return err
 	}
@@ -329,6 +339,8 @@ func (n *Node) start() error {
 	n.wg.Add(2)
 	go func() { defer n.wg.Done(); n.pumpEvents(ctx, sub) }()
 	go func() { defer n.wg.Done(); n.registerLoop(ctx) }()
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.watchChannels(ctx) }()
 	n.AddCloser("background", func() error {
 		cancel()
 		sub.Close()
