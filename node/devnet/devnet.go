@@ -76,6 +76,9 @@ type Config struct {
 	// ProofGraceRounds is the Params.ProofGraceRounds of a new chain (0: DefaultProofGraceRounds;
 	// a resumed chain keeps its own).
 	ProofGraceRounds uint64
+	// FSPrices are the FS nodes' prices per byte of data block served: FS node i (fs<i+1>)
+	// charges FSPrices[i] (missing: free; docs/channels.md).
+	FSPrices []uint64
 }
 
 // NodeState is one service node in StateFile.
@@ -158,7 +161,7 @@ func Start(ctx context.Context, cfg Config) (d *Devnet, err error) {
 	ledgerURL := d.Ledger.URL()
 	for i := 1; i < len(d.state.Nodes); i++ {
 		ns := d.state.Nodes[i]
-		n, err := d.open(ns, roles.Config{Ledger: ledgerURL})
+		n, err := d.open(ns, roles.Config{Ledger: ledgerURL, Price: d.fsPrice(ns.Name)})
 		if err != nil {
 			return nil, err
 		}
