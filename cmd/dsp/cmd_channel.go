@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"dsp/keys"
+	"dsp/node/client"
+	"dsp/status"
+
+	"github.com/spf13/cobra"
+)
+
+var channelCmd = &cobra.Command{
+	Use:   "channel",
+	Short: "payment channels: what the node pays for downloads and earns serving blocks",
+	Long: `Payment channels of the node's account (docs/channels.md). Downloads open channels to
+priced holders by themselves; these commands list them, open one by hand, add to a deposit, close
+one (with the newest proof the node received; the partner may answer within the challenge period)
+and settle it once the period is over. Amounts are in the ledger's smallest unit.`,
+}
+
+var earningsCmd = &cobra.Command{
+	Use:   "earnings",
+	Short: "what peers paid this node for the blocks it served, per peer and per file",
+	Args:  cobra.NoArgs,
+	RunE:  runEarnings,
+}
+
+func init() {
+	channelCmd.AddCommand(
+		&cobra.Command{Use: "list", Short: "list the node's channels with deposits and transferred amounts", Args: cobra.NoArgs, RunE: runChannelList},
+		&cobra.Command{Use: "open PARTNER_KEY DEPOSIT", Short: "open a channel to the account of PARTNER_KEY (hex, the key dsp channel list shows on the partner)", Args: cobra.ExactArgs(2), RunE: runChannelOpen},
+		&cobra.Command{Use: "deposit ID AMOUNT", Short: "add AMOUNT to the node's deposit in channel ID", Args: cobra.ExactArgs(2), RunE: runChannelDeposit},
+		&cobra.Command{Use: "close ID", Short: "close channel ID with the newest proof received; the challenge period starts", Args: cobra.ExactArgs(1), RunE: runChannelClose},
+		&cobra.Command{Use: "settle ID", Short: "pay out channel ID once its challenge period is over", Args: cobra.ExactArgs(1), RunE: runChannelSettle},
+	)
+	root.AddCommand(channelCmd, earningsCmd)
+}
+
+func checkChannelID(s string) error {
+	if b, err := hex.DecodeString(s); err != nil || len(b) != 32 {
+		return usageErr("channel id %q: want 64 hex digits", s)
+	}
+	return nil
+}
+
+func runChannelList(cmd *cobra.Command, _ []string) error {
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		l, err := c.Channels(ctx)
+		if err != nil {
+			return err
+		}
+		return emit(cmd, l, func(w io.Writer) {
+			fmt.Fprintf(w, "account  %s\nkey      %s\nprice    %d per byte served\n\n", l.Address, l.Key, l.Price)
+			if len(l.Channels) == 0 {
+				fmt.Fprintln(w, "no channels")
+				return
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPARTNER\tSTATE\tDEPOSIT\tSENT\tRECEIVED\tAVAILABLE\tSETTLE AT")
+			for _, ch := range l.Channels {
+				settle := "-"
+				if ch.SettleHeight > 0 {
+					settle = fmt.Sprint(ch.SettleHeight)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", ch.ID, ch.Partner, ch.State, ch.Deposit, ch.Sent, ch.Received, ch.Available, settle)
+			}
+			tw.Flush()
+		})
+	})
+}
+
+func runChannelOpen(cmd *cobra.Command, args []string) error {
+	kb, err := hex.DecodeString(args[0])
+	if err == nil {
+		_, err = keys.ParsePublicKey(kb)
+	}
+	if err != nil {
+		return status.Wrap(status.InvalidWalletAddress, err, "partner key %q", args[0])
+	}
+	deposit, err := parseAmount(args[1])
+	if err != nil {
+		return err
+	}
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		ch, err := c.OpenChannel(ctx, client.OpenChannelRequest{PartnerKey: args[0], Deposit: deposit})
+		if err != nil {
+			return err
+		}
+		return emit(cmd, ch, func(w io.Writer) {
+			fmt.Fprintf(w, "opened channel %s to %s with %d\n", ch.ID, ch.Partner, ch.Deposit)
+		})
+	})
+}
+
+func runChannelDeposit(cmd *cobra.Command, args []string) error {
+	if err := checkChannelID(args[0]); err != nil {
+		return err
+	}
+	amount, err := parseAmount(args[1])
+	if err != nil {
+		return err
+	}
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		r, err := c.DepositChannel(ctx, args[0], amount)
+		if err != nil {
+			return err
+		}
+		return emitTx(cmd, r, fmt.Sprintf("deposited %d in channel %s", amount, args[0]))
+	})
+}
+
+func runChannelClose(cmd *cobra.Command, args []string) error {
+	if err := checkChannelID(args[0]); err != nil {
+		return err
+	}
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		r, err := c.CloseChannel(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return emitTx(cmd, r, fmt.Sprintf("closed channel %s: settle it after the challenge period (dsp channel list shows when)", args[0]))
+	})
+}
+
+func runChannelSettle(cmd *cobra.Command, args []string) error {
+	if err := checkChannelID(args[0]); err != nil {
+		return err
+	}
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		r, err := c.SettleChannel(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return emitTx(cmd, r, fmt.Sprintf("settled channel %s", args[0]))
+	})
+}
+
+func runEarnings(cmd *cobra.Command, _ []string) error {
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		e, err := c.Earnings(ctx)
+		if err != nil {
+			return err
+		}
+		return emit(cmd, e, func(w io.Writer) {
+			fmt.Fprintf(w, "total  %d\n", e.Total)
+			if len(e.Files) == 0 {
+				return
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "\nPEER\tFILE\tAMOUNT")
+			for _, f := range e.Files {
+				fmt.Fprintf(tw, "%s\t%s\t%d\n", f.Peer, f.FileHash, f.Amount)
+			}
+			tw.Flush()
+		})
+	})
+}
