@@ -12,7 +12,20 @@ import (
 	"dsp/status"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
+
+// dsp node's payment flags.
+var (
+	nodeServePrice uint64
+	nodePayLimit   uint64
+)
+
+// payFlags adds dsp node's --price and --pay-limit.
+func payFlags(f *pflag.FlagSet) {
+	f.Uint64Var(&nodeServePrice, "price", 0, "price per byte of data block this node serves to downloaders (0: free); paid through payment channels")
+	f.Uint64Var(&nodePayLimit, "pay-limit", 0, "how much a peer may owe for served blocks before it is refused (default 8 flights of 16 blocks at --price)")
+}
 
 var channelCmd = &cobra.Command{
 	Use:   "channel",

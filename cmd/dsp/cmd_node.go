@@ -98,6 +98,7 @@ keys only; "ssh -t -p PORT HOST"); docs/tui.md.`,
 	f.Uint64Var(&nodeFSPrice, "fs-price", 0, "fs role: price per started MiB per block (default 1)")
 	f.Uint64Var(&nodeFSMaxIv, "fs-max-interval", 0, "fs role: the longest prove interval accepted, in blocks (default 10000)")
 	f.Uint64Var(&nodeFSPledge, "fs-pledge", 0, "fs role: pledge locked at registration (default the chain's minimum)")
+	payFlags(f) // --price, --pay-limit (cmd_channel.go)
 	f.BoolVar(&nodeResume, "auto-resume", false, "resume unfinished tasks at start (default: they wait, paused)")
 	f.StringVar(&nodeSSH, "ssh", "", "serve the TUI over SSH on ADDR (e.g. :2222; host key in <data dir>/"+tuissh.HostKeyFile+")")
 	f.StringVar(&nodeAuthKeys, "authorized-keys", "", "with --ssh: the OpenSSH authorized_keys FILE of the operators allowed in (public keys only)")
@@ -158,7 +159,8 @@ func runNode(cmd *cobra.Command, _ []string) error {
 		Peers: peers, MetricsAddr: nodeMetrics, APIAddr: nodeAPI,
 		NetworkID: nodeNetwork, Logger: log, KeepaliveInterval: nodeKeepalive, KeepaliveTimeout: nodeKATimeout,
 	}, Genesis: nodeGenesis, Ledger: nodeLedger, Scan: nodeScan, Proxy: nodeProxy, AutoResume: nodeResume,
-		FS: roles.FSTerms{Capacity: nodeFSCap, PricePerMBBlock: nodeFSPrice, MaxProveInterval: nodeFSMaxIv, Pledge: nodeFSPledge}})
+		FS:    roles.FSTerms{Capacity: nodeFSCap, PricePerMBBlock: nodeFSPrice, MaxProveInterval: nodeFSMaxIv, Pledge: nodeFSPledge},
+		Price: nodeServePrice, PayLimit: nodePayLimit})
 	if err != nil {
 		if status.CodeOf(err, 0) == status.InvalidParams.Num() || errors.Is(err, node.ErrBadConfig) || errors.Is(err, node.ErrBadURL) || errors.Is(err, node.ErrUnknownScheme) {
 			return status.Wrap(status.InvalidParams, err, "node")
