@@ -10,7 +10,9 @@ import (
 // The fake has no payment channels: every ChannelAPI call fails with NO_DSP, as on a node
 // without a channel store.
 
-func noChannels() error { return status.New(status.NoDsp, "payment channels are not available on this node") }
+func noChannels() error {
+	return status.New(status.NoDsp, "payment channels are not available on this node")
+}
 
 // Channels implements client.ChannelAPI.
 func (c *Client) Channels(context.Context) (*client.ChannelList, error) { return nil, noChannels() }
