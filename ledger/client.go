@@ -2,37 +2,15 @@ package ledger
 
 import (
 	"context"
-	"fmt"
 
 	"dsp/keys"
 )
 
-// Send signs p from s with s's next nonce (NextNonce, which counts the mempool), submits it to l
-// and waits for its receipt. A transaction refused at Submit returns that error; a receipt with a
-// failure code is returned together with its error (Receipt.Err). Concurrent Sends from one
-// account may race for a nonce; serialize them.
+// Send sends one transaction of s's account through a Sender of its own and waits for its
+// receipt (Sender.Send). It suits a one-off transaction from an account nothing else in the
+// process sends from; components that share an account must share one Sender instead.
 func Send(ctx context.Context, l Ledger, s keys.Signer, fee uint64, p Payload) (*Receipt, error) {
-	info, err := l.ChainInfo(ctx)
-	if err != nil {
-		return nil, err
-	}
-	nonce, err := l.NextNonce(ctx, s.Public().Address())
-	if err != nil {
-		return nil, err
-	}
-	tx, err := NewTx(s, info.ChainID, nonce, max(fee, info.Params.MinFee), p)
-	if err != nil {
-		return nil, err
-	}
-	h, err := l.Submit(ctx, tx)
-	if err != nil {
-		return nil, fmt.Errorf("submit %T: %w", p, err)
-	}
-	r, err := l.WaitTx(ctx, h)
-	if err != nil {
-		return nil, err
-	}
-	return r, r.Err()
+	return NewSender(l, s, fee).Send(ctx, p)
 }
 
 // CanDownload reports whether addr may download the file at height: the owner always; anyone

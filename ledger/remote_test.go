@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"dsp/status"
@@ -14,11 +15,11 @@ import (
 // wire.DecodePayload, checking the reply opcode against the request's.
 type wireRT struct {
 	h     *Handler
-	calls int
+	calls atomic.Int64 // round trips made (safe for concurrent callers)
 }
 
 func (rt *wireRT) RoundTrip(ctx context.Context, op wire.Opcode, req any) (any, error) {
-	rt.calls++
+	rt.calls.Add(1)
 	if got, ok := wire.OpcodeOf(req); !ok || got != op {
 		return nil, fmt.Errorf("request %T is registered as %d, sent as %d", req, got, op)
 	}
@@ -39,7 +40,7 @@ func (rt *wireRT) RoundTrip(ctx context.Context, op wire.Opcode, req any) (any, 
 func remoteAPI(t *testing.T, l *Embedded) Ledger {
 	rt := &wireRT{h: NewHandler(l)}
 	t.Cleanup(func() {
-		if rt.calls == 0 {
+		if rt.calls.Load() == 0 {
 			t.Error("the remote ledger made no round trip")
 		}
 	})

@@ -352,7 +352,7 @@ func (d *Devnet) startClient(k *keys.KeyPair, apiAddr string) (*roles.Node, erro
 func (d *Devnet) Fund(ctx context.Context, a keys.Address, amount uint64) error {
 	d.faucetMu.Lock()
 	defer d.faucetMu.Unlock()
-	_, err := ledger.Send(ctx, d.Ledger.Chain(), d.Ledger.Key(), 0, &ledger.Transfer{To: a, Amount: amount})
+	_, err := d.Ledger.Sender().Send(ctx, &ledger.Transfer{To: a, Amount: amount})
 	if err != nil {
 		return fmt.Errorf("devnet faucet to %s: %w", a, err)
 	}

@@ -72,7 +72,7 @@ func TestConcurrentConfirm(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &confirmLedger{node: k.Address()}
-	svc, err := New(Config{Store: openStore(t), Ledger: l, Key: k, Storage: true})
+	svc, err := New(Config{Store: openStore(t), Ledger: l, Key: k, Sender: ledger.NewSender(l, k, 0), Storage: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestProverStopsOnClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(Config{Store: openStore(t), Ledger: l, Key: k, Storage: true, ProverPoll: 10 * time.Millisecond})
+	svc, err := New(Config{Store: openStore(t), Ledger: l, Key: k, Sender: ledger.NewSender(l, k, 0), Storage: true, ProverPoll: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,22 +23,24 @@ import (
 	"dsp/wire"
 )
 
-// Config configures a Service. Store, Ledger and Key are required.
+// Config configures a Service. Store, Ledger, Key and Sender are required.
 type Config struct {
 	// Store holds the node's files.
 	Store store.FS
 	// Ledger is consulted for file infos, rights and contracts, and receives ConfirmFile.
 	Ledger ledger.Ledger
-	// Key is the node's account key (the host's); it signs ConfirmFile transactions.
+	// Key is the node's account key (the host's).
 	Key keys.Signer
+	// Sender sends the node's transactions (ConfirmFile, SubmitProof) from Key's account. It
+	// must be the one Sender every component of the node sending from that account shares
+	// (ledger.Sender), or their nonces collide.
+	Sender *ledger.Sender
 	// Storage enables the fs role: accept uploads, confirm them, sweep ended files. Without it the
 	// service only serves downloads of complete files (block sharing on a client node).
 	Storage bool
 	// Capacity bounds the bytes of files this node accepts (0: only the ledger's registration
 	// bounds it).
 	Capacity uint64
-	// Fee is the fee of the node's transactions (at least the chain's MinFee).
-	Fee uint64
 	// SweepInterval is how often a storage node deletes files the ledger no longer assigns to it
 	// (default 1 min; < 0 disables the sweep).
 	SweepInterval time.Duration
@@ -96,7 +98,7 @@ const metaStored = "fs/stored"
 type Service struct {
 	node.BaseComponent
 	cfg Config
-	txs *TxSender
+	txs *ledger.Sender
 	log *slog.Logger
 
 	mu     sync.Mutex
@@ -121,8 +123,11 @@ var _ node.Component = (*Service)(nil)
 
 // New checks cfg and returns a service; Mount it on a host before the host starts.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Ledger == nil || cfg.Key == nil {
-		return nil, status.New(status.InvalidParams, "fs service: store, ledger and key are required")
+	if cfg.Store == nil || cfg.Ledger == nil || cfg.Key == nil || cfg.Sender == nil {
+		return nil, status.New(status.InvalidParams, "fs service: store, ledger, key and sender are required")
+	}
+	if cfg.Sender.Address() != cfg.Key.Public().Address() {
+		return nil, status.New(status.InvalidParams, "fs service: sender %s is not key %s", cfg.Sender.Address(), cfg.Key.Public().Address())
 	}
 	if cfg.SweepInterval == 0 {
 		cfg.SweepInterval = time.Minute
@@ -145,7 +150,7 @@ func New(cfg Config) (*Service, error) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Service{cfg: cfg, txs: &TxSender{L: cfg.Ledger, Key: cfg.Key, Fee: cfg.Fee}, log: cfg.Logger,
+	s := &Service{cfg: cfg, txs: cfg.Sender, log: cfg.Logger,
 		ctx: ctx, cancel: cancel, keys: newProverKeys(cfg.KeyDir)}
 	s.prover = newProver(s)
 	s.pay = newPayState(cfg.Pay)

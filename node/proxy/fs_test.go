@@ -91,7 +91,8 @@ func startFSPeer(t *testing.T, dir string, led ledger.Ledger, scanURL, name stri
 	}
 	t.Cleanup(func() { st.Close() })
 	var host *node.Host
-	fcfg := fs.Config{Store: st, Ledger: led, Key: key, Storage: storage, Logger: quietLogger(), SessionTimeout: 20 * time.Second}
+	tx := ledger.NewSender(led, key, 0) // the peer's one sender, shared by its service and manager
+	fcfg := fs.Config{Store: st, Ledger: led, Key: key, Sender: tx, Storage: storage, Logger: quietLogger(), SessionTimeout: 20 * time.Second}
 	if storage {
 		fcfg.Announce = func(ctx context.Context, h store.Hash) error {
 			return task.HostScan(host, scanURL).Announce(ctx, h, 0, scan.FSNode)
@@ -114,11 +115,11 @@ func startFSPeer(t *testing.T, dir string, led ledger.Ledger, scanURL, name stri
 			MaxProveInterval: 1000, MinFileSize: 1, Accepting: true}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := ledger.Send(ctx, led, key, 0, &ledger.RegisterNode{Info: info}); err != nil {
+		if _, err := tx.Send(ctx, &ledger.RegisterNode{Info: info}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p.m, err = task.Open(task.Config{Host: host, Store: st, Ledger: led, Key: key, Scan: task.HostScan(host, scanURL),
+	p.m, err = task.Open(task.Config{Host: host, Store: st, Ledger: led, Key: key, Sender: tx, Scan: task.HostScan(host, scanURL),
 		Path: filepath.Join(dir, name+"-tasks.db"), Logger: quietLogger(), ConfirmTimeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -112,6 +112,7 @@ type Node struct {
 	led    ledger.Ledger
 	embed  *ledger.Embedded // the ledger role's chain; nil on other nodes
 	rt     *ledgerRT        // how a node without the role reaches the ledger
+	tx     *ledger.Sender   // every transaction of the node's account goes through it
 	fsSvc  *fs.Service
 	scanT  *scan.Tracker
 	prxSvc *proxy.Service
@@ -235,6 +236,7 @@ func (n *Node) mount(nd *node.Node, h *node.Host) error {
 		n.rt = &ledgerRT{h: h, url: cfg.Ledger}
 		n.led = ledger.NewRemote(n.rt)
 	}
+	n.tx = ledger.NewSender(n.led, nd.Key(), cfg.Fee)
 	if cfg.has("scan") {
 		t, err := scan.Open(scan.Config{Path: filepath.Join(cfg.DataDir, ScanFile)})
 		if err != nil {
@@ -266,8 +268,8 @@ func (n *Node) mount(nd *node.Node, h *node.Host) error {
 	if err != nil {
 		return err
 	}
-	fsSvc, err := fs.New(fs.Config{Store: nd.Store(), Ledger: n.led, Key: nd.Key(), Storage: cfg.has("fs"),
-		Capacity: cfg.FS.Capacity, Fee: cfg.Fee, Logger: n.log, KeyDir: keyDir,
+	fsSvc, err := fs.New(fs.Config{Store: nd.Store(), Ledger: n.led, Key: nd.Key(), Sender: n.tx,
+		Storage: cfg.has("fs"), Capacity: cfg.FS.Capacity, Logger: n.log, KeyDir: keyDir,
 		Pay: fs.PayConfig{Channels: n.chans, Price: cfg.Price, Limit: cfg.PayLimit},
 		Announce: func(ctx context.Context, fh store.Hash) error {
 			return n.scan().Announce(ctx, fh, 0, scan.FSNode)
@@ -325,8 +327,8 @@ func pdpKeyDir(dataDir string) (string, error) {
 // start runs what needs the started host: the task manager, its event pump and the role
 // registration. Their closers run before the host's.
 func (n *Node) start() error {
-	m, err := task.Open(task.Config{Host: n.Host(), Store: n.Store(), Ledger: n.led, Key: n.Key(), Scan: n.scan(),
-		Path: filepath.Join(n.cfg.DataDir, TasksFile), AutoResume: n.cfg.AutoResume, Fee: n.cfg.Fee,
+	m, err := task.Open(task.Config{Host: n.Host(), Store: n.Store(), Ledger: n.led, Key: n.Key(), Sender: n.tx,
+		Scan: n.scan(), Path: filepath.Join(n.cfg.DataDir, TasksFile), AutoResume: n.cfg.AutoResume,
 		ConfirmTimeout: n.cfg.ConfirmTimeout, Logger: n.log, Pay: task.PayConfig{Channels: n.chans}})
 	if err != nil {
 		return err
@@ -367,6 +369,11 @@ func (n *Node) pumpEvents(ctx context.Context, sub *task.Subscription) {
 
 // Ledger is the ledger the node uses: its own chain (ledger role) or the remote one.
 func (n *Node) Ledger() ledger.Ledger { return n.led }
+
+// Sender is the one sender of the node's transactions, shared by its fs service, task manager,
+// registration, channel watch and client API: anything else in the process that sends from the
+// node's account must use it too (ledger.Sender).
+func (n *Node) Sender() *ledger.Sender { return n.tx }
 
 // Chain is the ledger role's chain, nil on a node without the role.
 func (n *Node) Chain() *ledger.Embedded { return n.embed }

@@ -14,7 +14,6 @@ import (
 	"dsp/ledger"
 	"dsp/node"
 	"dsp/node/client"
-	"dsp/node/fs"
 	"dsp/node/task"
 	"dsp/status"
 	"dsp/store"
@@ -24,18 +23,14 @@ import (
 type services struct {
 	n *Node
 
-	txOnce sync.Once
-	txs    *fs.TxSender
-
 	walletMu sync.Mutex // serializes wallet changes (open, change, save)
 }
 
 var _ node.Services = (*services)(nil)
 
-// send signs p with the node's account, submits it and waits for its block.
+// send sends p through the node's sender and waits for its block.
 func (s *services) send(ctx context.Context, p ledger.Payload) (*ledger.Receipt, error) {
-	s.txOnce.Do(func() { s.txs = &fs.TxSender{L: s.n.led, Key: s.n.Key(), Fee: s.n.cfg.Fee} })
-	return s.txs.Send(ctx, p)
+	return s.n.tx.Send(ctx, p)
 }
 
 func txResult(ctx context.Context, l ledger.Ledger, r *ledger.Receipt) *client.TxResult {

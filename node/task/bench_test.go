@@ -249,7 +249,7 @@ func benchTransferOnce(b *testing.B, n int64) {
 		}
 		peers = append(peers, p)
 	}
-	if _, err := ledger.Send(ctx, w.led, alice.key, 0, sf); err != nil {
+	if _, err := alice.tx.Send(ctx, sf); err != nil {
 		b.Fatal(err)
 	}
 	mb := float64(n) / 1e6

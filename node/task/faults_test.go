@@ -255,7 +255,7 @@ func TestSweepDeletesEndedFiles(t *testing.T) {
 	if n, err := f.svc.Sweep(ctx); err != nil || n != 0 {
 		t.Fatalf("sweep of a live file: %d %v", n, err)
 	}
-	if _, err := ledger.Send(ctx, w.led, alice.key, 0, &ledger.DeleteFile{FileHash: root[:]}); err != nil {
+	if _, err := alice.tx.Send(ctx, &ledger.DeleteFile{FileHash: root[:]}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := f.svc.Sweep(ctx); err != nil || n != 1 {

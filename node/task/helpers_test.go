@@ -61,6 +61,7 @@ type fsNode struct {
 	killed  chan struct{}
 
 	key   *keys.KeyPair
+	tx    *ledger.Sender // the node's one sender, kept across restarts
 	name  string
 	host  *node.Host
 	store *store.Store
@@ -164,12 +165,13 @@ func openStore(t testing.TB, path string) *store.Store {
 func (w *world) addFS(i int) *fsNode {
 	w.t.Helper()
 	f := &fsNode{key: w.key(), name: "fs" + string(rune('a'+i))}
+	f.tx = ledger.NewSender(w.led, f.key, 0)
 	f.store = openStore(w.t, filepath.Join(w.dir, f.name+".db"))
 	w.t.Cleanup(func() { f.store.Close() })
 	w.startFS(f)
 	info := ledger.NodeInfo{Role: ledger.RoleFS, HostAddr: f.url, Pledge: 5000, Capacity: 1 << 40, PricePerMBBlock: 1,
 		MaxProveInterval: 1000, MinFileSize: 1, Accepting: true}
-	if _, err := ledger.Send(ctxT(w.t, 10*time.Second), w.led, f.key, 0, &ledger.RegisterNode{Info: info}); err != nil {
+	if _, err := f.tx.Send(ctxT(w.t, 10*time.Second), &ledger.RegisterNode{Info: info}); err != nil {
 		w.t.Fatal(err)
 	}
 	w.fs = append(w.fs, f)
@@ -195,7 +197,7 @@ func (w *world) startFS(f *fsNode) {
 			}
 		},
 	}
-	svc, err := fs.New(fs.Config{Store: f.store, Ledger: w.led, Key: f.key, Storage: true, Logger: quiet, Faults: faults,
+	svc, err := fs.New(fs.Config{Store: f.store, Ledger: w.led, Key: f.key, Sender: f.tx, Storage: true, Logger: quiet, Faults: faults,
 		SessionTimeout: 10 * time.Second, ProgressEvery: 4,
 		Announce: func(ctx context.Context, h store.Hash) error {
 			return HostScan(host, w.scanURL).Announce(ctx, h, 0, scan.FSNode)
@@ -212,6 +214,7 @@ func (w *world) startFS(f *fsNode) {
 // client is a node that uploads and downloads: a host with a serve-only fs service and a manager.
 type client struct {
 	key   *keys.KeyPair
+	tx    *ledger.Sender // shared by svc and m
 	host  *node.Host
 	store *store.Store
 	svc   *fs.Service
@@ -222,9 +225,10 @@ type client struct {
 func (w *world) newClient(name string, mod func(*Config)) *client {
 	w.t.Helper()
 	c := &client{key: w.key()}
+	c.tx = ledger.NewSender(w.led, c.key, 0)
 	c.store = openStore(w.t, filepath.Join(w.dir, name+".db"))
 	w.t.Cleanup(func() { c.store.Close() })
-	svc, err := fs.New(fs.Config{Store: c.store, Ledger: w.led, Key: c.key, Logger: quiet, SessionTimeout: 10 * time.Second})
+	svc, err := fs.New(fs.Config{Store: c.store, Ledger: w.led, Key: c.key, Sender: c.tx, Logger: quiet, SessionTimeout: 10 * time.Second})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -237,7 +241,7 @@ func (w *world) newClient(name string, mod func(*Config)) *client {
 
 func (w *world) openManager(c *client, mod func(*Config)) *Manager {
 	w.t.Helper()
-	cfg := Config{Host: c.host, Store: c.store, Ledger: w.led, Key: c.key, Scan: HostScan(c.host, w.scanURL),
+	cfg := Config{Host: c.host, Store: c.store, Ledger: w.led, Key: c.key, Sender: c.tx, Scan: HostScan(c.host, w.scanURL),
 		Path: c.path, Logger: quiet, ConfirmTimeout: 20 * time.Second}
 	if mod != nil {
 		mod(&cfg)

@@ -24,7 +24,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Config is what a Manager needs. Host, Store, Ledger, Key and Path are required.
+// Config is what a Manager needs. Host, Store, Ledger, Key, Sender and Path are required.
 type Config struct {
 	// Host is the node's P2P host (started): FS nodes and holders are reached through it. To share
 	// downloaded files the host must have an fs.Service mounted (serve-only on a client node).
@@ -35,6 +35,10 @@ type Config struct {
 	Ledger ledger.Ledger
 	// Key is the account that uploads, pays and downloads: the host's key.
 	Key keys.Signer
+	// Sender sends the manager's transactions (StoreFile, RegisterURL, channel openings and
+	// deposits) from Key's account. It must be the one Sender every component of the node
+	// sending from that account shares (ledger.Sender), or their nonces collide.
+	Sender *ledger.Sender
 	// Scan finds holders and announces this node as one; nil: holders come from the ledger only
 	// and nothing is announced.
 	Scan Scan
@@ -43,8 +47,6 @@ type Config struct {
 	// AutoResume resumes unfinished tasks when the manager opens; otherwise they come back
 	// Paused (status TaskPause) until Resume.
 	AutoResume bool
-	// Fee is the fee of the manager's transactions (at least the chain's MinFee).
-	Fee uint64
 	// ConfirmTimeout bounds the wait for the FS nodes' confirmations on the ledger after the
 	// blocks are sent (default 2 min).
 	ConfirmTimeout time.Duration
@@ -67,7 +69,7 @@ var bucketTasks = []byte("tasks")
 type Manager struct {
 	cfg Config
 	db  *bolt.DB
-	txs *fs.TxSender
+	txs *ledger.Sender
 	log *slog.Logger
 	pay payState
 
@@ -101,8 +103,11 @@ type task struct {
 // Open opens the task database at cfg.Path and loads its tasks: unfinished ones come back Paused,
 // or resume with cfg.AutoResume.
 func Open(cfg Config) (*Manager, error) {
-	if cfg.Host == nil || cfg.Store == nil || cfg.Ledger == nil || cfg.Key == nil || cfg.Path == "" {
-		return nil, status.New(status.InvalidParams, "task manager: host, store, ledger, key and path are required")
+	if cfg.Host == nil || cfg.Store == nil || cfg.Ledger == nil || cfg.Key == nil || cfg.Sender == nil || cfg.Path == "" {
+		return nil, status.New(status.InvalidParams, "task manager: host, store, ledger, key, sender and path are required")
+	}
+	if cfg.Sender.Address() != cfg.Key.Public().Address() {
+		return nil, status.New(status.InvalidParams, "task manager: sender %s is not key %s", cfg.Sender.Address(), cfg.Key.Public().Address())
 	}
 	if cfg.ConfirmTimeout <= 0 {
 		cfg.ConfirmTimeout = 2 * time.Minute
@@ -115,7 +120,7 @@ func Open(cfg Config) (*Manager, error) {
 		return nil, status.Wrap(status.TaskNewTaskFailed, err, "open task database %s", cfg.Path)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Manager{cfg: cfg, db: db, txs: &fs.TxSender{L: cfg.Ledger, Key: cfg.Key, Fee: cfg.Fee}, log: cfg.Logger,
+	m := &Manager{cfg: cfg, db: db, txs: cfg.Sender, log: cfg.Logger,
 		ctx: ctx, cancel: cancel, tasks: map[ID]*task{}, subs: map[*Subscription]struct{}{}}
 	if err := m.load(); err != nil {
 		cancel()

@@ -29,13 +29,14 @@ type pricedFS struct {
 func (w *world) addPricedFS(i int, price, limit uint64) *pricedFS {
 	w.t.Helper()
 	f := &pricedFS{fsNode: &fsNode{key: w.key(), name: "fs" + string(rune('a'+i))}, price: price, limit: limit}
+	f.tx = ledger.NewSender(w.led, f.key, 0)
 	f.store = openStore(w.t, filepath.Join(w.dir, f.name+".db"))
 	w.t.Cleanup(func() { f.store.Close() })
 	f.chanPath = filepath.Join(w.dir, f.name+"-channels.db")
 	w.startPricedFS(f)
 	info := ledger.NodeInfo{Role: ledger.RoleFS, HostAddr: f.url, Pledge: 5000, Capacity: 1 << 40, PricePerMBBlock: 1,
 		MaxProveInterval: 1000, MinFileSize: 1, Accepting: true}
-	if _, err := ledger.Send(ctxT(w.t, 10*time.Second), w.led, f.key, 0, &ledger.RegisterNode{Info: info}); err != nil {
+	if _, err := f.tx.Send(ctxT(w.t, 10*time.Second), &ledger.RegisterNode{Info: info}); err != nil {
 		w.t.Fatal(err)
 	}
 	w.fs = append(w.fs, f.fsNode)
@@ -51,7 +52,7 @@ func (w *world) startPricedFS(f *pricedFS) {
 	}
 	w.t.Cleanup(func() { cs.Close() })
 	f.chans = cs
-	svc, err := fs.New(fs.Config{Store: f.store, Ledger: w.led, Key: f.key, Storage: true, Logger: quiet,
+	svc, err := fs.New(fs.Config{Store: f.store, Ledger: w.led, Key: f.key, Sender: f.tx, Storage: true, Logger: quiet,
 		SessionTimeout: 10 * time.Second, ProgressEvery: 4, Pay: fs.PayConfig{Channels: cs, Price: f.price, Limit: f.limit},
 		Announce: func(ctx context.Context, h store.Hash) error {
 			return HostScan(f.host, w.scanURL).Announce(ctx, h, 0, scan.FSNode)

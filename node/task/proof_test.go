@@ -280,7 +280,7 @@ func recordFile(t *testing.T, w *world, c *client, root store.Hash, primary keys
 	sf := &ledger.StoreFile{FileHash: root[:], BlocksRoot: fi.BlocksRoot[:], FileBlockNum: fi.Blocks, FileBlockSize: store.BlockSize,
 		ProveBlockNum: fi.Blocks, FileProveParam: pub, PrimaryNodes: []keys.Address{primary},
 		Option: ledger.UploadOption{FileSize: fi.Size, ProveInterval: 1000, ExpiredHeight: h + 5000}}
-	if _, err := ledger.Send(ctx, w.led, c.key, 0, sf); err != nil {
+	if _, err := c.tx.Send(ctx, sf); err != nil {
 		t.Fatal(err)
 	}
 }
