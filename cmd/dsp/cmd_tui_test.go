@@ -151,17 +151,18 @@ func TestTUIEndToEnd(t *testing.T) {
 	bin := buildDSP(t)
 	const pw = "correct horse"
 	x := newTmux(t, work, bin+" tui --data "+data+" --fs 2 --block-interval 100ms")
-	x.waitFor(5*time.Second, "starting devnet")
+	// "starting devnet…" is printed before the TUI takes the screen, and a fast start replaces it
+	// before the first capture: the first screen to wait for is the TUI's own.
 
 	// First run: create an account.
 	x.waitFor(60*time.Second, "Welcome to dsp", "create a new account")
 	x.keys("c")
-	x.waitFor(5*time.Second, "Create an account", "Confirm password")
+	x.waitFor(20*time.Second, "Create an account", "Confirm password")
 	x.keys("Tab")
 	x.typ(pw)
 	x.keys("Tab")
 	x.typ(pw)
-	if s := x.waitFor(5*time.Second, "•••"); strings.Contains(s, "horse") {
+	if s := x.waitFor(20*time.Second, "•••"); strings.Contains(s, "horse") {
 		t.Fatalf("password shown:\n%s", s)
 	}
 	x.keys("Enter")
@@ -172,16 +173,16 @@ func TestTUIEndToEnd(t *testing.T) {
 		t.Fatalf("wallet %s: %v", b, err)
 	}
 	account := w.Accounts[0].Address
-	x.waitFor(10*time.Second, "node "+account) // the status bar: the node runs as the account
+	x.waitFor(30*time.Second, "node "+account) // the status bar: the node runs as the account
 
 	// Upload in.bin with 2 copies and a URL.
 	x.keys("2")
-	x.waitFor(5*time.Second, "pick a file", "in.bin")
+	x.waitFor(20*time.Second, "pick a file", "in.bin")
 	x.keys("/")
-	x.waitFor(5*time.Second, "Upload a file by path")
+	x.waitFor(20*time.Second, "Upload a file by path")
 	x.typ("in.bin")
 	x.keys("Enter")
-	x.waitFor(5*time.Second, "Copies", "Expiry (blocks)")
+	x.waitFor(20*time.Second, "Copies", "Expiry (blocks)")
 	x.keys("BSpace")
 	x.typ("2")
 	for range 5 {
@@ -189,7 +190,7 @@ func TestTUIEndToEnd(t *testing.T) {
 	}
 	x.typ("auto")
 	x.keys("Enter")
-	x.waitFor(15*time.Second, "Confirm upload of in.bin", "Deposit", "Copies     2")
+	x.waitFor(30*time.Second, "Confirm upload of in.bin", "Deposit", "Copies     2")
 	x.keys("Enter")
 	s := x.waitFor(60*time.Second, "Upload complete")
 	url := dspURL.FindString(s)
@@ -200,7 +201,7 @@ func TestTUIEndToEnd(t *testing.T) {
 	// Download it by URL.
 	out := filepath.Join(work, "out.bin")
 	x.keys("5")
-	x.waitFor(5*time.Second, "Download a file", "Hash or URL")
+	x.waitFor(20*time.Second, "Download a file", "Hash or URL")
 	x.keys("Enter")
 	x.typ(url)
 	x.keys("Tab")
@@ -226,10 +227,10 @@ func TestTUIEndToEnd(t *testing.T) {
 
 	// A second start asks for the password (masked; one wrong try) and runs as the account.
 	y := newTmux(t, work, bin+" --data "+data)
-	y.waitFor(10*time.Second, "Unlock account", account, "Password")
+	y.waitFor(30*time.Second, "Unlock account", account, "Password")
 	y.typ("wrong")
 	y.keys("Enter")
-	y.waitFor(10*time.Second, "Wrong password.")
+	y.waitFor(30*time.Second, "Wrong password.")
 	y.typ(pw)
 	y.keys("Enter")
 	s = y.waitFor(60*time.Second, "1 Accounts", "active (the node runs as it)", "node "+account)
@@ -237,7 +238,7 @@ func TestTUIEndToEnd(t *testing.T) {
 		t.Fatalf("password echoed:\n%s", s)
 	}
 	y.keys("4")
-	y.waitFor(15*time.Second, "in.bin")
+	y.waitFor(30*time.Second, "in.bin")
 	y.keys("q")
 	y.waitFor(30*time.Second, "DSP-EXIT=0")
 }
@@ -277,9 +278,9 @@ func TestTUIDrivesRunningDevnet(t *testing.T) {
 		t.Fatalf("started a devnet of its own:\n%s", s)
 	}
 	x.keys("7")
-	x.waitFor(15*time.Second, "Network")
+	x.waitFor(30*time.Second, "Network")
 	x.keys("q")
-	x.waitFor(15*time.Second, "DSP-EXIT=0")
+	x.waitFor(30*time.Second, "DSP-EXIT=0")
 	if dn.exited() {
 		t.Fatalf("the devnet stopped with the TUI: %s", dn.err.String())
 	}
