@@ -188,12 +188,19 @@ func (w *world) startFS(f *fsNode) {
 		CorruptBlock: func(store.Hash, uint64) bool { return f.corrupt.Load() },
 		Stored: func(_ store.Hash, n int) {
 			if k := f.killAt.Load(); k > 0 && int64(n) >= k {
+				killed := f.killed
 				once.Do(func() {
 					go func() {
 						host.Close()
-						close(f.killed)
+						close(killed)
 					}()
 				})
+				// Like a process killed at this block: store nothing more until the node is gone
+				// (bounded, in case closing waits for this receive path).
+				select {
+				case <-killed:
+				case <-time.After(2 * time.Second):
+				}
 			}
 		},
 	}
