@@ -216,19 +216,8 @@ type RoundTripper interface {
 
 // HostRoundTripper returns a RoundTripper sending requests from h to the connected peer with
 // account peer.
-func HostRoundTripper(h *node.Host, peer keys.Address) RoundTripper { return hostRT{h, peer} }
-
-type hostRT struct {
-	h    *node.Host
-	peer keys.Address
-}
-
-func (r hostRT) RoundTrip(ctx context.Context, op wire.Opcode, req any) (any, error) {
-	in, err := r.h.Request(ctx, r.peer, op, req)
-	if err != nil {
-		return nil, err
-	}
-	return in.Payload, nil
+func HostRoundTripper(h *node.Host, peer keys.Address) RoundTripper {
+	return node.PeerRoundTripper{Host: h, Peer: peer}
 }
 
 // Client asks a DNS node. A Client made with a nil RoundTripper has no DNS node: every call fails

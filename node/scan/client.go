@@ -22,19 +22,8 @@ type RoundTripper interface {
 // HostRoundTripper returns a RoundTripper sending requests from h to the connected peer with
 // account peer (Host.Request). Errors of the transport wrap node's errors (ErrNotConnected,
 // ErrPeerClosed); a request the peer's host refused comes back as a *status.Error.
-func HostRoundTripper(h *node.Host, peer keys.Address) RoundTripper { return hostRT{h, peer} }
-
-type hostRT struct {
-	h    *node.Host
-	peer keys.Address
-}
-
-func (r hostRT) RoundTrip(ctx context.Context, op wire.Opcode, req any) (any, error) {
-	in, err := r.h.Request(ctx, r.peer, op, req)
-	if err != nil {
-		return nil, err
-	}
-	return in.Payload, nil
+func HostRoundTripper(h *node.Host, peer keys.Address) RoundTripper {
+	return node.PeerRoundTripper{Host: h, Peer: peer}
 }
 
 // Client asks a SCAN node. Its methods are safe for concurrent use. Every error carries a spec
