@@ -1,8 +1,6 @@
 package channel
 
 import (
-	"sync"
-
 	bolt "go.etcd.io/bbolt"
 
 	"dsp/keys"
@@ -13,14 +11,8 @@ import (
 // Payee is the receiving side of one channel: it checks the peer's balance proofs and persists
 // each accepted one, with the earnings it brings, before returning. Safe for concurrent use.
 type Payee struct {
-	s       *Store
-	chainID string
-	me      keys.Address
-	peer    keys.Address
-
-	mu     sync.Mutex
-	ch     ledger.Channel
-	latest BalanceProof // zero before the first accepted proof
+	side // latest: zero before the first accepted proof
+	peer keys.Address
 }
 
 // Payee returns the store's Payee for channel ch (as the ledger returned it) on chain chainID,
@@ -38,33 +30,12 @@ func (s *Store) Payee(chainID string, ch *ledger.Channel, me keys.Address) (*Pay
 		}
 		return p, p.Update(ch)
 	}
-	p := &Payee{s: s, chainID: chainID, me: me, peer: ch.Peer(me), ch: *ch}
-	err := s.update(func(tx *bolt.Tx) error {
-		latest, _, err := proofIn(tx, bRecv, ch.ID)
-		if err != nil {
-			return err
-		}
-		p.latest = latest
-		return putRecord(tx, &Record{ChainID: chainID, Channel: *ch, Me: me})
-	})
-	if err != nil {
+	p := &Payee{side: side{s: s, chainID: chainID, me: me, bucket: bRecv, ch: *ch}, peer: ch.Peer(me)}
+	if err := p.load(); err != nil {
 		return nil, err
 	}
 	s.payees[ch.ID] = p
 	return p, nil
-}
-
-// Update replaces the payee's view of the channel (after the payer topped up, or closed it).
-func (p *Payee) Update(ch *ledger.Channel) error {
-	if ch.ID != p.ch.ID || ch.Side(p.me) == 0 {
-		return status.Wrap(status.TaskPrepareChannelError, ErrNotParticipant, "channel %s is not %s", ch.ID, p.ch.ID)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ch = *ch
-	return p.s.update(func(tx *bolt.Tx) error {
-		return putRecord(tx, &Record{ChainID: p.chainID, Channel: *ch, Me: p.me})
-	})
 }
 
 // Accept is AcceptFor with no file.

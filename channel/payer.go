@@ -2,7 +2,6 @@ package channel
 
 import (
 	"bytes"
-	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -15,14 +14,8 @@ import (
 // nonces and never-decreasing amounts, and persists each before handing it out. Safe for
 // concurrent use.
 type Payer struct {
-	s       *Store
-	key     keys.Signer
-	chainID string
-	me      keys.Address
-
-	mu     sync.Mutex
-	ch     ledger.Channel
-	latest BalanceProof // zero before the first payment
+	side // latest: zero before the first payment
+	key  keys.Signer
 }
 
 // Payer returns the store's Payer for channel ch (as the ledger returned it) with key, one of
@@ -43,33 +36,12 @@ func (s *Store) Payer(chainID string, ch *ledger.Channel, key keys.Signer) (*Pay
 		}
 		return p, p.Update(ch)
 	}
-	p := &Payer{s: s, key: key, chainID: chainID, me: me, ch: *ch}
-	err := s.update(func(tx *bolt.Tx) error {
-		latest, _, err := proofIn(tx, bSent, ch.ID)
-		if err != nil {
-			return err
-		}
-		p.latest = latest
-		return putRecord(tx, &Record{ChainID: chainID, Channel: *ch, Me: me})
-	})
-	if err != nil {
+	p := &Payer{side: side{s: s, chainID: chainID, me: me, bucket: bSent, ch: *ch}, key: key}
+	if err := p.load(); err != nil {
 		return nil, err
 	}
 	s.payers[ch.ID] = p
 	return p, nil
-}
-
-// Update replaces the payer's view of the channel (after a top-up, or to learn it is closing).
-func (p *Payer) Update(ch *ledger.Channel) error {
-	if ch.ID != p.ch.ID || ch.Side(p.me) == 0 {
-		return status.Wrap(status.TaskPrepareChannelError, ErrNotParticipant, "channel %s is not %s", ch.ID, p.ch.ID)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ch = *ch
-	return p.s.update(func(tx *bolt.Tx) error {
-		return putRecord(tx, &Record{ChainID: p.chainID, Channel: *ch, Me: p.me})
-	})
 }
 
 // Pay raises the transferred amount by amount (> 0), signs the next proof, persists it (the
