@@ -9,6 +9,8 @@ import (
 	"hash"
 	"sync"
 
+	"dsp/wire"
+
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -89,8 +91,8 @@ func encode(v any) []byte {
 // decode reads b into v and checks that b is the canonical encoding of v, so one value has one
 // encoding and one hash.
 func decode(b []byte, v any) error {
-	if err := checkMsgpack(b); err != nil {
-		return fmt.Errorf("%T: %w", v, err)
+	if err := wire.CheckMsgpack(b); err != nil {
+		return fmt.Errorf("%w: %T: %v", ErrMalformed, v, err)
 	}
 	if err := msgpack.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: %T: %v", ErrMalformed, v, err)

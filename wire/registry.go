@@ -146,7 +146,7 @@ func DecodePayloadInto(op Opcode, b []byte, v any) error {
 }
 
 func decodeInto(name string, b []byte, v any) error {
-	if err := checkMsgpack(b); err != nil {
+	if err := CheckMsgpack(b); err != nil {
 		return fmt.Errorf("decode %s payload: %w", name, err)
 	}
 	r := bytes.NewReader(b)
@@ -162,11 +162,12 @@ func decodeInto(name string, b []byte, v any) error {
 	return nil
 }
 
-// checkMsgpack walks b, which must be exactly one msgpack value, and fails with ErrMalformed if
+// CheckMsgpack walks b, which must be exactly one msgpack value, and fails with ErrMalformed if
 // any length runs past the end or any container declares more elements than bytes remain (each
 // element takes at least one byte), so the decoder never preallocates for elements that are not
-// there. Nesting deeper than maxDepth is rejected too.
-func checkMsgpack(b []byte) error {
+// there. Nesting deeper than 64 is rejected too. Decoders of untrusted msgpack (payloads here,
+// ledger records) run it before decoding.
+func CheckMsgpack(b []byte) error {
 	r := &mpReader{b: b}
 	if err := r.skip(0); err != nil {
 		return err
