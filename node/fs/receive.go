@@ -20,20 +20,9 @@ import (
 // receiveUpload serves one upload session (ProtoUpload) on a storage node: handshake, breakpoint,
 // blocks, progress, confirmation. See docs/protocol.md, "FS messages".
 func (s *Service) receiveUpload(st *node.Stream) {
-	c := newConn(st, s.wireConfig())
-	defer c.close()
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { c.close() })
-	defer stop()
-
-	v, err := c.recv(s.cfg.SessionTimeout)
-	if err != nil {
-		return
-	}
-	ask, ok := v.(*File)
-	if !ok || Operation(ask.Operation) != OpUploadAsk {
-		s.refuse(c, &File{}, status.InvalidParams, "an upload session begins with an upload-ask")
+	c, ctx, ask, end := s.openSession(st, OpUploadAsk, "an upload session begins with an upload-ask")
+	defer end()
+	if ask == nil {
 		return
 	}
 	primary, fi, code, err := s.admitUpload(ctx, ask)

@@ -14,20 +14,9 @@ import (
 // serveDownload serves one download session (ProtoDownload): the downloader's right is checked
 // against the ledger before any block is sent; then each BlockRequest is answered block by block.
 func (s *Service) serveDownload(st *node.Stream) {
-	c := newConn(st, s.wireConfig())
-	defer c.close()
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { c.close() })
-	defer stop()
-
-	v, err := c.recv(s.cfg.SessionTimeout)
-	if err != nil {
-		return
-	}
-	ask, ok := v.(*File)
-	if !ok || Operation(ask.Operation) != OpDownloadAsk {
-		s.refuse(c, &File{}, status.InvalidParams, "a download session begins with a download-ask")
+	c, ctx, ask, end := s.openSession(st, OpDownloadAsk, "a download session begins with a download-ask")
+	defer end()
+	if ask == nil {
 		return
 	}
 	fi, code, err := s.admitDownload(ctx, ask, st.Peer())

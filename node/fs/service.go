@@ -238,6 +238,27 @@ func (s *Service) chain(ctx context.Context) *Chain {
 	return &Chain{ChainID: ci.ChainID, Height: ci.Height}
 }
 
+// openSession starts an FS session on st: a conn that closes when the service stops or end is
+// called, and the session's opening File, which must carry operation want. A session that opens
+// otherwise is refused with INVALID_PARAMS (refusal) and ask is nil, as it is when nothing
+// arrives within the session timeout. Call end once the session is over, whatever ask is.
+func (s *Service) openSession(st *node.Stream, want Operation, refusal string) (c *conn, ctx context.Context, ask *File, end func()) {
+	c = newConn(st, s.wireConfig())
+	ctx, cancel := context.WithCancel(s.ctx)
+	stop := context.AfterFunc(ctx, func() { c.close() })
+	end = func() { stop(); cancel(); c.close() }
+	v, err := c.recv(s.cfg.SessionTimeout)
+	if err != nil {
+		return c, ctx, nil, end
+	}
+	ask, ok := v.(*File)
+	if !ok || Operation(ask.Operation) != want {
+		s.refuse(c, &File{}, status.InvalidParams, "%s", refusal)
+		return c, ctx, nil, end
+	}
+	return c, ctx, ask, end
+}
+
 // refuse answers a handshake with a refusal carrying code.
 func (s *Service) refuse(c *conn, ask *File, code status.Code, format string, a ...any) {
 	s.refused.Add(1)
