@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"dsp/node/nettest"
 	"dsp/wire"
 )
 
 // lossyNet is the kcp suite over links that drop 5 %, reorder 2 % and duplicate 1 % of packets.
-func lossyNet(drop float64) (testNet, *lossyRegistry) {
-	tr, reg := lossyKCP(DefaultKCPConfig(), drop, 0.01, 0.02)
+func lossyNet(drop float64) (testNet, *nettest.Lossy) {
+	reg := &nettest.Lossy{Drop: drop, Dup: 0.01, Reorder: 0.02}
+	tr := NewKCP(DefaultKCPConfig())
+	tr.WrapPacket = reg.Wrap
 	return testNet{name: "lossy-kcp", transports: func(string) (Transports, string) {
 		return Transports{"kcp": tr}, "kcp://127.0.0.1:0"
 	}}, reg
@@ -78,11 +81,7 @@ func TestLossyLinkMovesDataIntact(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("transfer over the lossy link did not finish")
 	}
-	var sent, dropped int64
-	for _, c := range reg.conns {
-		sent += c.sent.Load()
-		dropped += c.dropped.Load()
-	}
+	sent, dropped := reg.Counts()
 	if dropped == 0 || float64(dropped)/float64(sent) < 0.03 {
 		t.Fatalf("the link dropped %d of %d packets; the test did not exercise loss", dropped, sent)
 	}
@@ -129,7 +128,7 @@ func TestKilledPeerFailsRequests(t *testing.T) {
 	}()
 	time.Sleep(200 * time.Millisecond)
 	killed := time.Now()
-	reg.blackholeAll() // the victim is gone without a word
+	reg.BlackholeAll() // the victim is gone without a word
 	timeout := node.Config().KeepaliveTimeout
 	select {
 	case err := <-errc:

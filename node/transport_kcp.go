@@ -71,10 +71,9 @@ func (c KCPConfig) Tune(s *kcp.UDPSession) {
 // KCP is the kcp:// transport: one KCP session (no FEC, no crypt, stream mode) per connection.
 type KCP struct {
 	cfg KCPConfig
-	// ListenPacket, if set, makes the packet conn a listener serves on (tests wrap it in a lossy
-	// link). DialPacket likewise for the local end of a dialed session.
-	ListenPacket func(addr string) (net.PacketConn, error)
-	DialPacket   func(raddr string) (net.PacketConn, net.Addr, error)
+	// WrapPacket, if set, wraps every UDP packet conn t opens, for listening and for dialing,
+	// before KCP uses it (tests put a lossy link there: node/nettest).
+	WrapPacket func(net.PacketConn) net.PacketConn
 }
 
 // NewKCP returns a kcp:// transport with cfg.
@@ -94,14 +93,18 @@ func (t *KCP) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	var s *kcp.UDPSession
 	var err error
-	if t.DialPacket != nil {
-		pc, raddr, perr := t.DialPacket(addr)
+	if t.WrapPacket != nil {
+		raddr, rerr := net.ResolveUDPAddr("udp", addr)
+		if rerr != nil {
+			return nil, fmt.Errorf("kcp dial %s: %w", addr, rerr)
+		}
+		pc, perr := net.ListenUDP("udp", nil)
 		if perr != nil {
-			return nil, perr
+			return nil, fmt.Errorf("kcp dial %s: %w", addr, perr)
 		}
 		var conv [4]byte
 		_, _ = rand.Read(conv[:])
-		s, err = kcp.NewConn4(binary.LittleEndian.Uint32(conv[:]), raddr, nil, 0, 0, true, pc)
+		s, err = kcp.NewConn4(binary.LittleEndian.Uint32(conv[:]), raddr, nil, 0, 0, true, t.WrapPacket(pc))
 	} else {
 		s, err = kcp.DialWithOptions(addr, nil, 0, 0)
 	}
@@ -120,10 +123,11 @@ func (t *KCP) Listen(addr string) (Listener, error) {
 	var l *kcp.Listener
 	var err error
 	var pc net.PacketConn
-	if t.ListenPacket != nil {
-		if pc, err = t.ListenPacket(addr); err != nil {
-			return nil, err
+	if t.WrapPacket != nil {
+		if pc, err = net.ListenPacket("udp", addr); err != nil {
+			return nil, fmt.Errorf("kcp listen %s: %w", addr, err)
 		}
+		pc = t.WrapPacket(pc)
 		l, err = kcp.ServeConn(nil, 0, 0, pc)
 	} else {
 		l, err = kcp.ListenWithOptions(addr, nil, 0, 0)
@@ -143,7 +147,7 @@ func (t *KCP) Listen(addr string) (Listener, error) {
 
 type kcpListener struct {
 	l   *kcp.Listener
-	pc  net.PacketConn // owned when ListenPacket made it
+	pc  net.PacketConn // owned when WrapPacket was set
 	cfg KCPConfig
 }
 
