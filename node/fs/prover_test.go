@@ -4,12 +4,12 @@ import (
 	"context"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"dsp/keys"
 	"dsp/ledger"
+	"dsp/node/nettest"
 	"dsp/pdp"
 	"dsp/store"
 )
@@ -43,21 +43,7 @@ func TestProverStopsOnClose(t *testing.T) {
 		t.Fatalf("%d goroutines after Startup, %d before: the loops did not start", n, base)
 	}
 	svc.Close()
-	end := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(end) {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			var ours []string
-			for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-				if strings.Contains(g, "dsp/node/fs") {
-					ours = append(ours, g)
-				}
-			}
-			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), base, strings.Join(ours, "\n\n"))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	nettest.WaitGoroutines(t, base, 5*time.Second, "dsp/node/fs")
 }
 
 // TestTagsStoredAndRead: StoreTags writes groups beside the root block; TagReader and HasTags

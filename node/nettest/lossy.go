@@ -1,5 +1,5 @@
-// Package nettest holds network fakes for tests of the node and its services: a lossy
-// net.PacketConn that drops, duplicates and reorders datagrams like a bad link. It imports
+// Package nettest holds test support for the node and its services: a lossy net.PacketConn that
+// drops, duplicates and reorders datagrams like a bad link, and a goroutine leak check. It imports
 // nothing of the project, so the node package's own tests can use it too.
 package nettest
 

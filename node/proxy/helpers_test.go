@@ -10,12 +10,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"dsp/keys"
 	"dsp/node"
+	"dsp/node/nettest"
 	"dsp/wire"
 )
 
@@ -267,22 +267,5 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 // (registered first, so it runs after every other cleanup).
 func checkGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		end := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before {
-			if time.Now().After(end) {
-				buf := make([]byte, 1<<20)
-				n := runtime.Stack(buf, true)
-				var ours []string
-				for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-					if strings.Contains(g, "dsp/") {
-						ours = append(ours, g)
-					}
-				}
-				t.Errorf("%d goroutines left (%d before):\n%s", runtime.NumGoroutine(), before, strings.Join(ours, "\n\n"))
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
+	t.Cleanup(func() { nettest.WaitGoroutines(t, before, 5*time.Second, "dsp/") })
 }

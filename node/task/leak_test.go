@@ -2,11 +2,11 @@ package task
 
 import (
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"dsp/ledger"
+	"dsp/node/nettest"
 	"dsp/store"
 )
 
@@ -27,19 +27,5 @@ func TestNoGoroutineLeak(t *testing.T) {
 		}
 		wait(t, bob.m, id, Done)
 	})
-	end := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(end) {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			var ours []string
-			for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-				if strings.Contains(g, "dsp/") {
-					ours = append(ours, g)
-				}
-			}
-			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), base, strings.Join(ours, "\n\n"))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	nettest.WaitGoroutines(t, base, 10*time.Second, "dsp/")
 }
