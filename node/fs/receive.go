@@ -174,14 +174,16 @@ func (u *upSession) fail(err error) {
 
 // receive stores flights until every block of the file is held. Blocks are checked as they are
 // read and written by a second goroutine, in batches of whatever has arrived meanwhile (up to
-// writeBatch bytes a transaction), so the network and the disk work at once.
+// writeBatch bytes a transaction), so the network and the disk work at once. Flights are decoded
+// into buffers the writer gives back once their blocks are stored.
 func (u *upSession) receive(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []inBlock, 8)
+	batches := make(chan inFlight, 8)
+	free := make(chan *BlockFlights, flightBuffers)
 	werr := make(chan error, 1)
-	go func() { werr <- u.write(ctx, batches) }()
-	err := u.read(ctx, batches)
+	go func() { werr <- u.write(ctx, batches, free) }()
+	err := u.read(ctx, batches, free)
 	close(batches)
 	if err != nil {
 		cancel()
@@ -194,6 +196,10 @@ func (u *upSession) receive(ctx context.Context) error {
 // writeBatch bounds the block bytes of one store transaction of an upload session.
 const writeBatch = 8 << 20
 
+// flightBuffers bounds the decoded flights an upload session keeps for reuse: those in the
+// batches queue and the writer's batch, so a session decodes into memory it already has.
+const flightBuffers = 16
+
 // inBlock is a received block on its way to the writer, with its PDP tag if it is a data block.
 type inBlock struct {
 	store.Block
@@ -202,17 +208,24 @@ type inBlock struct {
 	data  bool // a data block (level 0)
 }
 
-// read checks the flights as they arrive and hands their blocks to write. Tags without data are
-// recorded at once.
-func (u *upSession) read(ctx context.Context, batches chan<- []inBlock) error {
+// inFlight is the blocks of one flight to store, and the decoded flight that holds their bytes.
+type inFlight struct {
+	blocks []inBlock
+	fl     *BlockFlights
+}
+
+// read checks the flights as they arrive and hands their blocks to write, decoding each flight
+// into one that write gave back (free) when there is one. Tags without data are recorded at once.
+func (u *upSession) read(ctx context.Context, batches chan<- inFlight, free <-chan *BlockFlights) error {
 	for !u.rs.complete() || (u.tags != nil && !u.tags.all()) {
-		v, err := u.c.recv(u.s.cfg.SessionTimeout)
-		if err != nil {
-			return status.Wrap(status.TaskFsPutBlockFailed, err, "receive blocks of %s", u.root)
+		var fl *BlockFlights
+		select {
+		case fl = <-free:
+		default:
+			fl = new(BlockFlights)
 		}
-		fl, ok := v.(*BlockFlights)
-		if !ok {
-			return status.Wrap(status.InvalidParams, ErrMalformed, "%T in an upload session", v)
+		if err := u.recvFlight(fl); err != nil {
+			return err
 		}
 		batch := make([]inBlock, 0, len(fl.Blocks))
 		for i := range fl.Blocks {
@@ -244,7 +257,7 @@ func (u *upSession) read(ctx context.Context, batches chan<- []inBlock) error {
 			batch = append(batch, ib)
 		}
 		select {
-		case batches <- batch:
+		case batches <- inFlight{blocks: batch, fl: fl}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -252,12 +265,31 @@ func (u *upSession) read(ctx context.Context, batches chan<- []inBlock) error {
 	return nil
 }
 
-// write folds the data blocks into the tag check, stores the batches, merging those waiting,
-// and reports progress.
-func (u *upSession) write(ctx context.Context, batches <-chan []inBlock) error {
+// recvFlight reads the next message, which must be a BlockFlights, into fl, within the session
+// timeout.
+func (u *upSession) recvFlight(fl *BlockFlights) error {
+	if t := u.s.cfg.SessionTimeout; t > 0 {
+		u.c.s.SetReadDeadline(time.Now().Add(t))
+		defer u.c.s.SetReadDeadline(time.Time{})
+	}
+	if err := u.c.recvInto(fl); err != nil {
+		if errors.Is(err, ErrMalformed) {
+			return status.Wrap(status.InvalidParams, err, "upload of %s: a message other than blocks", u.root)
+		}
+		return status.Wrap(status.TaskFsPutBlockFailed, err, "receive blocks of %s", u.root)
+	}
+	return nil
+}
+
+// write stores the batches, merging those waiting, while a second goroutine folds their data
+// blocks into the tag check; it reports progress and gives each flight back to free once both
+// are done with its bytes.
+func (u *upSession) write(ctx context.Context, batches <-chan inFlight, free chan<- *BlockFlights) error {
 	last, failed := 0, error(nil)
-	for b := range batches {
-		n := 0
+	var flights []*BlockFlights
+	for in := range batches {
+		b, n := in.blocks, 0
+		flights = append(flights[:0], in.fl)
 		for _, x := range b {
 			n += len(x.Data)
 		}
@@ -268,51 +300,72 @@ func (u *upSession) write(ctx context.Context, batches <-chan []inBlock) error {
 				if !ok {
 					break merge
 				}
-				b = append(b, more...)
-				for _, x := range more {
+				b = append(b, more.blocks...)
+				flights = append(flights, more.fl)
+				for _, x := range more.blocks {
 					n += len(x.Data)
 				}
 			default:
 				break merge
 			}
 		}
-		if failed != nil {
-			continue
+		if failed == nil {
+			failed = u.store(ctx, b)
 		}
-		blocks := make([]store.Block, len(b))
-		for i := range b {
-			blocks[i] = b[i].Block
-			if b[i].data && u.tags != nil {
-				if err := u.tags.add(b[i].index, b[i].Hash, b[i].Data, b[i].tag); err != nil {
-					failed = status.Wrap(status.TaskFileUploadedCheckPdpFailed, err, "upload of %s", u.root)
-					break
-				}
+		if failed == nil {
+			u.mu.Lock()
+			u.bytes += uint64(n)
+			u.blocks += len(b)
+			held := u.blocks
+			u.mu.Unlock()
+			u.s.received.Add(uint64(len(b)))
+			if f := u.s.cfg.Faults.Stored; f != nil {
+				f(u.root, held)
+			}
+			if held-last >= u.s.cfg.ProgressEvery {
+				last = held
+				failed = u.progress(false, nil)
 			}
 		}
-		if failed != nil {
-			continue
-		}
-		if err := u.s.cfg.Store.PutBlocks(ctx, blocks); err != nil {
-			failed = err
-			continue
-		}
-		u.mu.Lock()
-		u.bytes += uint64(n)
-		u.blocks += len(b)
-		held := u.blocks
-		u.mu.Unlock()
-		u.s.received.Add(uint64(len(b)))
-		if f := u.s.cfg.Faults.Stored; f != nil {
-			f(u.root, held)
-		}
-		if held-last >= u.s.cfg.ProgressEvery {
-			last = held
-			if err := u.progress(false, nil); err != nil {
-				failed = err
+		for _, fl := range flights {
+			select {
+			case free <- fl:
+			default:
 			}
 		}
+		clear(flights)
 	}
 	return failed
+}
+
+// store writes one batch of blocks and folds its data blocks into the tag check, the two at once.
+func (u *upSession) store(ctx context.Context, b []inBlock) error {
+	blocks := make([]store.Block, 0, len(b))
+	var tagged []inBlock
+	for i := range b {
+		blocks = append(blocks, b[i].Block)
+		if b[i].data && u.tags != nil {
+			tagged = append(tagged, b[i])
+		}
+	}
+	var tagErr error
+	var wg sync.WaitGroup
+	if len(tagged) > 0 {
+		wg.Go(func() {
+			for _, x := range tagged {
+				if err := u.tags.add(x.index, x.Hash, x.Data, x.tag); err != nil {
+					tagErr = status.Wrap(status.TaskFileUploadedCheckPdpFailed, err, "upload of %s", u.root)
+					return
+				}
+			}
+		})
+	}
+	err := u.s.cfg.Store.PutBlocks(ctx, blocks)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	return tagErr
 }
 
 // finish validates the complete file, marks it stored for the ledger, confirms it (primary

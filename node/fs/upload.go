@@ -223,8 +223,11 @@ func (s *upSender) send(ctx context.Context, c *conn, bp *Breakpoint, needed []i
 		flight, fb = flight[:0], 0
 		return nil
 	}
+	blocks, stop := s.readAhead(ctx, needed)
+	defer stop()
 	for _, pos := range needed {
-		data, err := s.cache.get(ctx, pos)
+		r := <-blocks
+		data, err := r.data, r.err
 		if err != nil {
 			return status.Wrap(status.TaskGetAllBlockError, err, "read block of %s", s.root)
 		}
@@ -248,6 +251,38 @@ func (s *upSender) send(ctx context.Context, c *conn, bp *Breakpoint, needed []i
 		}
 	}
 	return flush()
+}
+
+// readAhead is how many blocks a session reads from the store ahead of the one it sends.
+const readAhead = 8
+
+// aheadBlock is a block read ahead, or why it could not be read.
+type aheadBlock struct {
+	data []byte
+	err  error
+}
+
+// readAhead reads the blocks at positions needed, in order, into the returned channel, up to
+// readAhead of them before they are taken, so the store and the network work at once. It stops
+// after the first error (which it delivers) or when stop is called; stop waits for it.
+func (s *upSender) readAhead(ctx context.Context, needed []int) (<-chan aheadBlock, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan aheadBlock, readAhead)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, pos := range needed {
+			data, err := s.cache.get(ctx, pos)
+			select {
+			case out <- aheadBlock{data, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	return out, func() { cancel(); wg.Wait() }
 }
 
 // sendTagsOnly sends, before any block, the tags of the data blocks the session will not send

@@ -98,8 +98,14 @@ func TestProofLifeCycle(t *testing.T) {
 	}
 
 	download("bob")
+	// The ledger records a proof before the prover loop, which waits for its transaction, counts
+	// it: wait for both.
+	counted := func(f *fsNode) bool {
+		st := statusOf(f.svc, root)
+		return st != nil && st.Proofs >= 2
+	}
 	waitFor(t, ctx, "two valid proofs from each holder", func() bool {
-		return proofsBy(victim.key.Address(), 0) >= 2 && proofsBy(survivor.key.Address(), 0) >= 2
+		return proofsBy(victim.key.Address(), 0) >= 2 && proofsBy(survivor.key.Address(), 0) >= 2 && counted(victim) && counted(survivor)
 	})
 	for _, f := range []*fsNode{victim, survivor} {
 		c := contract(f.key.Address())
