@@ -39,13 +39,15 @@ import (
 //     of /proc/PID/status, sampled every 10 ms while the phase runs; -peakGoHeap-MB the highest
 //     go_memstats_heap_inuse_bytes of the process's /metrics (sampled every 100 ms); -HWM-MB its
 //     VmHWM at the phase's end (the peak since the process started, which catches a spike between
-//     two samples). ROLE is client (the uploader in the upload phase, the downloader in the
+//     two samples; the FS node's download HWM includes its upload). ROLE is client (the uploader in the upload phase, the downloader in the
 //     download phase), fs or ledger.
 //   - PHASE-MB/s: the whole task (upload: chunk and tag into the client's store, record on the
 //     ledger, transfer, wait for the FS node's confirmation; download: find holders, fetch,
 //     verify), and PHASE-xfer-MB/s its transfer alone (upload: task status 12 to 13; download:
-//     status 20 to the end of the fetch), with PHASE-x-raw the transfer against raw kcp-go + smux
-//     moving the same bytes in this process, measured right before and right after the phase.
+//     20 to 25), with PHASE-x-raw the transfer against raw kcp-go + smux moving the same bytes in
+//     this process, measured right before and right after the phase. upload-chunk-MB/s is the
+//     upload's chunking (statuses 3 to 4) and upload-ledger-s the seconds it waited for the
+//     ledger (recording the file, statuses 4 to 12, and the confirmation, 13 to the end).
 //   - ROLE-maxrss-MB: each process's ru_maxrss once it has stopped (its peak over its whole life).
 //
 // The downloaded file is written out afterwards (outside the measured phase) and its SHA-256
@@ -106,7 +108,7 @@ func benchNodesOnce(b *testing.B, bin string, size int64) {
 		return d
 	}
 	mean := func(x, y time.Duration) time.Duration { return (x + y) / 2 }
-	report := func(phase string, procs map[string]*benchProc, m *memSampler, task time.Duration, xfer time.Duration) {
+	report := func(phase string, procs map[string]*benchProc, m *memSampler, task, xfer time.Duration) {
 		for role, p := range procs {
 			pk := m.peaks[p]
 			b.ReportMetric(mib(pk.rss), role+"-"+phase+"-peakRSS-MB")
@@ -124,21 +126,26 @@ func benchNodesOnce(b *testing.B, bin string, size int64) {
 	m := startMemSampler(led, fsNode, up)
 	ut := runBenchTask(b, ctx, up.api, func() (*client.Task, error) {
 		return up.api.Upload(ctx, client.UploadRequest{Path: src, Copies: 1, Privilege: 1, ProveInterval: 1000, Duration: 2000})
-	}, status.TaskUploadFileTransferBlocks, status.TaskUploadFileTransferBlocksDone)
+	})
 	m.stop()
 	rawB := raw()
-	report("upload", map[string]*benchProc{"client": up, "fs": fsNode, "ledger": led}, m, ut.total, ut.xfer)
-	b.ReportMetric(mean(rawA, rawB).Seconds()/ut.xfer.Seconds(), "upload-x-raw")
+	xfer := ut.between(status.TaskUploadFileTransferBlocks, status.TaskUploadFileTransferBlocksDone)
+	report("upload", map[string]*benchProc{"client": up, "fs": fsNode, "ledger": led}, m, ut.total, xfer)
+	b.ReportMetric(mean(rawA, rawB).Seconds()/xfer.Seconds(), "upload-x-raw")
+	b.ReportMetric(mb/ut.reached[status.TaskUploadFileMakeSliceDone].Seconds(), "upload-chunk-MB/s")
+	b.ReportMetric((ut.between(status.TaskUploadFileMakeSliceDone, status.TaskUploadFileTransferBlocks) +
+		ut.total - ut.reached[status.TaskUploadFileTransferBlocksDone]).Seconds(), "upload-ledger-s")
 
 	m = startMemSampler(led, fsNode, down)
 	dt := runBenchTask(b, ctx, down.api, func() (*client.Task, error) {
 		return down.api.Download(ctx, client.DownloadRequest{Hash: ut.task.FileHash, MaxPeers: 1})
-	}, status.TaskDownloadFileDownloading, status.TaskDownloadFileMakeSeed)
+	})
 	m.stop()
 	rawC := raw()
 	b.StopTimer()
-	report("download", map[string]*benchProc{"client": down, "fs": fsNode, "ledger": led}, m, dt.total, dt.xfer)
-	b.ReportMetric(mean(rawB, rawC).Seconds()/dt.xfer.Seconds(), "download-x-raw")
+	xfer = dt.between(status.TaskDownloadFileDownloading, status.TaskDownloadFileMakeSeed)
+	report("download", map[string]*benchProc{"client": down, "fs": fsNode, "ledger": led}, m, dt.total, xfer)
+	b.ReportMetric(mean(rawB, rawC).Seconds()/xfer.Seconds(), "download-x-raw")
 	b.ReportMetric(float64(dt.task.Bytes)/float64(size), "download-fetched-x-size")
 	b.ReportMetric(mb*3/rawTotal.Seconds(), "raw-MB/s")
 
@@ -146,7 +153,7 @@ func benchNodesOnce(b *testing.B, bin string, size int64) {
 	out := filepath.Join(b.TempDir(), "out.bin")
 	runBenchTask(b, ctx, down.api, func() (*client.Task, error) {
 		return down.api.Download(ctx, client.DownloadRequest{Hash: ut.task.FileHash, Output: out})
-	}, status.TaskDownloadFileMakeSeed, status.TaskDownloadFileMakeSeed)
+	})
 	if got := fileSHA256(b, out); got != sum {
 		b.Fatalf("downloaded file's SHA-256 %x, uploaded %x", got, sum)
 	}
@@ -314,41 +321,45 @@ func freeLoopback(b *testing.B) string {
 
 // benchTask is a finished task with its timings.
 type benchTask struct {
-	task        *client.Task
-	total, xfer time.Duration
+	task  *client.Task
+	total time.Duration
+	// reached[s] is when (since the start) a poll first saw the task at status s or later; the
+	// total for statuses it never reached.
+	reached [32]time.Duration
 }
 
-// runBenchTask starts a task and polls it every 20 ms until it ends; xfer is the time from the
-// first poll that saw status from or later to the first that saw status to or later (or the end).
-func runBenchTask(b *testing.B, ctx context.Context, c *client.HTTP, start func() (*client.Task, error), from, to status.TxStatus) benchTask {
+// between is the time from the task first reaching status from to first reaching status to.
+func (t benchTask) between(from, to status.TxStatus) time.Duration {
+	return t.reached[to] - t.reached[from]
+}
+
+// runBenchTask starts a task and polls it every 20 ms until it ends, noting when it reached each
+// transmission status; it fails the benchmark unless the task ends done.
+func runBenchTask(b *testing.B, ctx context.Context, c *client.HTTP, start func() (*client.Task, error)) benchTask {
 	t0 := time.Now()
 	t, err := start()
 	if err != nil {
 		b.Fatal(err)
 	}
-	var xferStart, xferEnd time.Time
-	for {
-		t, err = c.Task(ctx, t.ID)
-		if err != nil {
+	var bt benchTask
+	seen := 0 // statuses below seen have been reached
+	for t.State == "running" {
+		time.Sleep(20 * time.Millisecond)
+		if t, err = c.Task(ctx, t.ID); err != nil {
 			b.Fatal(err)
 		}
-		now := time.Now()
-		ended := t.State != "running"
-		if xferStart.IsZero() && (t.Status >= int(from) || ended) {
-			xferStart = now
+		for ; seen <= min(t.Status, len(bt.reached)-1); seen++ {
+			bt.reached[seen] = time.Since(t0)
 		}
-		if xferEnd.IsZero() && (t.Status >= int(to) || ended) {
-			xferEnd = now
-		}
-		if ended {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	if t.State != "done" {
 		b.Fatalf("%s task %s: %s, code %d: %s", t.Kind, t.ID, t.State, t.Code, t.Msg)
 	}
-	return benchTask{task: t, total: time.Since(t0), xfer: xferEnd.Sub(xferStart)}
+	bt.task, bt.total = t, time.Since(t0)
+	for ; seen < len(bt.reached); seen++ {
+		bt.reached[seen] = bt.total
+	}
+	return bt
 }
 
 // memPeak is the highest of each memory figure a process showed while sampled, in bytes.
