@@ -41,10 +41,15 @@ type Client struct {
 	nodes    []client.NodeInfo
 	proxies  client.ProxyOverview
 	prover   []client.ProverFile // nil: no fs role (ProverStatus answers NO_DSP)
-	errs     map[string]error
-	subs     map[chan client.Event]struct{}
-	calls    []string
-	seq      int
+	price    uint64              // per served byte (Channels)
+	channels []client.Channel    // the active account's, as it sees them
+	earnings []client.FileEarning
+	// holderPrice is what each holder charges per byte; downloads pay it over open channels.
+	holderPrice map[keys.Address]uint64
+	errs        map[string]error
+	subs        map[chan client.Event]struct{}
+	calls       []string
+	seq         int
 
 	// Auto makes new uploads and downloads run to completion at once (events for 0%, 50% and
 	// done); otherwise they stay running until the test calls Progress, Finish or FailTask.
@@ -70,12 +75,13 @@ func NewEmpty() *Client {
 }
 
 // New returns a fake with two accounts, three peers, registered nodes of every role, three files
-// (one with a failed holder), three tasks (running, done, failed) and a known proxy.
+// (one with a failed holder), three tasks (running, done, failed), a known proxy, and payment
+// channels (open both ways, closing, settled) with earnings from two peers.
 func New() *Client {
 	c := NewEmpty()
 	c.accounts = []client.Account{
-		{Address: Addr(0), Label: "main", Scheme: "SHA512withEdDSA", PublicKey: strings.Repeat("ab", 33), Default: true, Active: true, Balance: 1_000_000, Pledged: 5_000},
-		{Address: Addr(1), Label: "savings", Scheme: "SHA256withECDSA", PublicKey: strings.Repeat("cd", 33), Balance: 250},
+		{Address: Addr(0), Label: "main", Scheme: "SHA512withEdDSA", PublicKey: PeerKey(0), Default: true, Active: true, Balance: 1_000_000, Pledged: 5_000},
+		{Address: Addr(1), Label: "savings", Scheme: "SHA256withECDSA", PublicKey: PeerKey(1), Balance: 250},
 	}
 	for i := 1; i <= 3; i++ {
 		c.peers = append(c.peers, client.PeerInfo{Address: Addr(10 + i), URL: fmt.Sprintf("kcp://10.0.0.%d:4001", i),
@@ -98,6 +104,7 @@ func New() *Client {
 	c.files[0].URL = "dsp://photos/holiday"
 	c.urls[c.files[0].URL] = client.URLRecord{URL: c.files[0].URL, FileHash: c.files[0].Hash, Owner: Addr(0), Height: 1001, TTL: 100000}
 	c.files[1].Privilege, c.files[1].WhiteList = 2, []keys.Address{Addr(1)}
+	c.seedChannels()
 
 	c.addTask(client.Task{Kind: "upload", State: "running", Status: int(status.TaskUploadFileTransferBlocks), StatusName: "TaskUploadFileTransferBlocks",
 		Size: 8 << 20, Blocks: 32, Held: 12, Bytes: 3 << 20, Upload: &client.UploadRequest{Path: "/data/video.mp4", Copies: 2},
@@ -244,8 +251,12 @@ func (c *Client) progress(t *client.Task, held uint64) {
 		t.Bytes = t.Size * t.Held / t.Blocks
 	}
 	t.Updated = c.tick()
+	before := slices.Clone(t.Peers)
 	for i := range t.Peers {
 		t.Peers[i].Held, t.Peers[i].Bytes, t.Peers[i].Rate = t.Held, t.Bytes, 1<<20
+	}
+	if t.Kind == "download" {
+		c.pay(before, t.Peers)
 	}
 	c.emit(client.Event{Type: client.EventTask, Data: snapshot(t)})
 }
@@ -295,6 +306,11 @@ func (c *Client) finish(t *client.Task) error {
 	t.Status = int(status.TaskUploadFileTransferBlocksDone)
 	if t.Kind == "download" {
 		t.Status = int(status.TaskDownloadFileMakeSeed)
+		if len(t.Peers) == 1 { // the one holder served the rest: pay it
+			before := slices.Clone(t.Peers)
+			t.Peers[0].Held, t.Peers[0].Bytes = t.Blocks, t.Size
+			c.pay(before, t.Peers)
+		}
 	}
 	for i := range t.Peers {
 		t.Peers[i].Done, t.Peers[i].Rate = true, 0
