@@ -17,6 +17,14 @@ var (
 	ErrNotParticipant = errors.New("not a participant of the channel")
 	// ErrNotOpen: a payment on a channel that is closing or settled. Code PREPARE_CHANNEL_ERROR 50030.
 	ErrNotOpen = errors.New("channel is not open")
+	// ErrClosing: a payment, or an accepted proof, on a channel this node signed a cooperative
+	// close of (Store.Frozen): the close may settle at the signed balances at any time. Code
+	// PREPARE_CHANNEL_ERROR 50030.
+	ErrClosing = errors.New("channel is closing cooperatively: no more payments on it")
+	// ErrCloseTerms: a cooperative close whose balances this node refuses (they pay it less than
+	// its proofs give it, do not sum to the deposits, are for another channel or chain) or whose
+	// other signature does not verify. Code PAY_UNPAID_BLOCK_FAILED 50032.
+	ErrCloseTerms = errors.New("cooperative close terms refused")
 	// ErrClosed: the store was closed. Code NO_DB 40004.
 	ErrClosed = errors.New("channel store closed")
 )

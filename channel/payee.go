@@ -17,10 +17,14 @@ type Payee struct {
 
 // Payee returns the store's Payee for channel ch (as the ledger returned it) on chain chainID,
 // where me is the receiving side. It resumes from the newest proof persisted for the channel.
-// Every call for the same channel returns the same Payee (with its channel record refreshed).
+// Every call for the same channel returns the same Payee (with its channel record refreshed); a
+// call for a channel frozen for a cooperative close fails with ErrClosing.
 func (s *Store) Payee(chainID string, ch *ledger.Channel, me keys.Address) (*Payee, error) {
 	if ch.Side(me) == 0 {
 		return nil, status.Wrap(status.TaskPrepareChannelError, ErrNotParticipant, "%s is not on channel %s", me, ch.ID)
+	}
+	if err := s.frozenErr(ch.ID); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -48,12 +52,16 @@ func (p *Payee) Accept(proof BalanceProof) (uint64, error) { return p.AcceptFor(
 // may the caller acknowledge or serve what the proof pays for. Refused proofs change nothing:
 // forged, other-channel or other-chain proofs fail with PAY_UNPAID_BLOCK_FAILED
 // (ledger.ErrBadBalanceProof), replays and lowered amounts with ErrStale (same code), amounts
-// beyond the deposit with ErrOverDeposit (INSUFFICIENT_BALANCE).
+// beyond the deposit with ErrOverDeposit (INSUFFICIENT_BALANCE), any proof on a channel frozen
+// for a cooperative close with ErrClosing (PREPARE_CHANNEL_ERROR).
 func (p *Payee) AcceptFor(file []byte, proof BalanceProof) (uint64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ch.State != ledger.ChannelOpen {
 		return 0, status.Wrap(status.TaskPrepareChannelError, ErrNotOpen, "channel %s is %s", p.ch.ID, ledger.ChannelStateName(p.ch.State))
+	}
+	if err := p.s.frozenErr(p.ch.ID); err != nil {
+		return 0, err
 	}
 	if err := ledger.VerifyBalanceProof(p.chainID, p.ch.ID, p.ch.Key(p.peer), &proof); err != nil {
 		return 0, err

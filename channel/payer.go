@@ -22,11 +22,14 @@ type Payer struct {
 // its sides, on chain chainID. It resumes from the newest proof persisted for the channel, so a
 // restarted node continues above every nonce it ever handed out. Every call for the same channel
 // returns the same Payer (with its channel record refreshed from ch); a call with another key
-// fails with ErrNotParticipant.
+// fails with ErrNotParticipant, one for a channel frozen for a cooperative close with ErrClosing.
 func (s *Store) Payer(chainID string, ch *ledger.Channel, key keys.Signer) (*Payer, error) {
 	me := key.Public().Address()
 	if ch.Side(me) == 0 || !bytes.Equal(ch.Key(me), key.Public().Bytes()) {
 		return nil, status.Wrap(status.TaskPrepareChannelError, ErrNotParticipant, "%s does not pay on channel %s", me, ch.ID)
+	}
+	if err := s.frozenErr(ch.ID); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -48,12 +51,15 @@ func (s *Store) Payer(chainID string, ch *ledger.Channel, key keys.Signer) (*Pay
 // bbolt commit is synced) and returns it; only then may the caller send it. If persisting fails
 // the proof is discarded and nothing changes. A payment beyond the payer's deposit fails with
 // ErrOverDeposit (INSUFFICIENT_BALANCE); one on a channel the payer knows is not open with
-// ErrNotOpen.
+// ErrNotOpen; one on a channel this store signed a cooperative close of with ErrClosing.
 func (p *Payer) Pay(amount uint64) (BalanceProof, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ch.State != ledger.ChannelOpen {
 		return BalanceProof{}, status.Wrap(status.TaskPrepareChannelError, ErrNotOpen, "channel %s is %s", p.ch.ID, ledger.ChannelStateName(p.ch.State))
+	}
+	if err := p.s.frozenErr(p.ch.ID); err != nil {
+		return BalanceProof{}, err
 	}
 	deposit := p.ch.Deposit(p.me)
 	next := p.latest.Transferred + amount
@@ -89,10 +95,14 @@ func (p *Payer) Latest() BalanceProof {
 	return p.latest
 }
 
-// Available returns what the payer may still transfer: its deposit minus what it transferred.
+// Available returns what the payer may still transfer: its deposit minus what it transferred (0
+// once the channel is frozen for a cooperative close).
 func (p *Payer) Available() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.s.Frozen(p.ch.ID) {
+		return 0
+	}
 	return p.ch.Deposit(p.me) - min(p.ch.Deposit(p.me), p.latest.Transferred)
 }
 

@@ -33,6 +33,7 @@ var (
 	bRecv = []byte("recv") // channel id -> encoded BalanceProof: the newest proof this node accepted
 	bChan = []byte("chan") // channel id -> msgpack Record: the channel as this node last saw it
 	bEarn = []byte("earn") // peer address (20 bytes) | file hash -> u64 BE: received from peer for file
+	bCoop = []byte("coop") // channel id -> msgpack CoopClose: the cooperative close this node signed
 )
 
 // Record is what the store remembers of a channel: the chain, the ledger's record as last
@@ -54,6 +55,9 @@ type Store struct {
 
 	debtMu sync.Mutex // guards debts; taken after any other lock
 	debts  map[keys.Address]*debt
+
+	frozenMu sync.Mutex           // guards frozen; taken after any other lock
+	frozen   map[ledger.Hash]bool // channels with a signed cooperative close (bucket coop)
 }
 
 // debt is what a peer was charged for service and what it paid since the store opened.
@@ -66,18 +70,23 @@ func Open(path string) (*Store, error) {
 		return nil, status.Wrap(status.NoDb, err, "open channel store %s", path)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bSent, bRecv, bChan, bEarn} {
+		for _, b := range [][]byte{bSent, bRecv, bChan, bEarn, bCoop} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
 		return nil
 	})
+	s := &Store{db: db, payers: map[ledger.Hash]*Payer{}, payees: map[ledger.Hash]*Payee{}, debts: map[keys.Address]*debt{},
+		frozen: map[ledger.Hash]bool{}}
+	if err == nil {
+		err = db.View(s.loadFrozen)
+	}
 	if err != nil {
 		db.Close()
 		return nil, status.Wrap(status.NoDb, err, "init channel store %s", path)
 	}
-	return &Store{db: db, payers: map[ledger.Hash]*Payer{}, payees: map[ledger.Hash]*Payee{}, debts: map[keys.Address]*debt{}}, nil
+	return s, nil
 }
 
 // Close closes the database. Payers and Payees of the store fail with ErrClosed afterwards.
