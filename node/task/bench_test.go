@@ -3,9 +3,12 @@ package task
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
@@ -22,6 +25,7 @@ import (
 	"dsp/store"
 
 	"github.com/xtaci/smux"
+	bolt "go.etcd.io/bbolt"
 )
 
 // benchBytes is the file of BenchmarkTransfer: 1 GiB, or DSP_BENCH_MB MiB.
@@ -196,6 +200,60 @@ func rawKCP(b *testing.B, n int64) time.Duration {
 	return time.Since(start)
 }
 
+// rawHash hashes n pseudo-random bytes in store blocks with SHA-256 on one core (the hash every
+// block gets once on each side of a transfer) and returns the CPU time it took.
+func rawHash(n int64) time.Duration {
+	blk := make([]byte, store.BlockSize)
+	rand.NewChaCha8([32]byte{2}).Read(blk)
+	c := cpuTime()
+	var sink byte
+	for done := int64(0); done < n; done += int64(len(blk)) {
+		h := sha256.Sum256(blk[:min(int64(len(blk)), n-done)])
+		sink ^= h[0]
+	}
+	_ = sink
+	return cpuTime() - c
+}
+
+// rawBolt writes n pseudo-random bytes as store-block values into a fresh bbolt file in dir, with
+// the store's options and transaction size (what every byte a node receives costs to keep), and
+// returns the CPU time it took. The file is removed afterwards.
+func rawBolt(b *testing.B, dir string, n int64) time.Duration {
+	path := dir + "/rawbolt.db"
+	defer os.Remove(path)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	blk := make([]byte, store.BlockSize)
+	rand.NewChaCha8([32]byte{3}).Read(blk)
+	c := cpuTime()
+	var key [8]byte
+	for done, i := int64(0), uint64(0); done < n; {
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("blocks"))
+			if err != nil {
+				return err
+			}
+			for size := 0; size < store.DefaultBatchBytes && done < n; i++ {
+				binary.BigEndian.PutUint64(key[:], i)
+				blk[0] = byte(i) // distinct values, as blocks are
+				if err := bk.Put(key[:], blk[:min(int64(len(blk)), n-done)]); err != nil {
+					return err
+				}
+				size += len(blk)
+				done += int64(len(blk))
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return cpuTime() - c
+}
+
 // BenchmarkTransfer moves one file (1 GiB; DSP_BENCH_MB overrides) over loopback KCP, in one run:
 // an upload to 1 FS node, an upload to 2 more at once, a download from 1 holder and one from all 3,
 // with raw kcp-go + smux transfers of the same size (the baseline) right before and after the
@@ -204,6 +262,11 @@ func rawKCP(b *testing.B, n int64) time.Duration {
 // 1-holder download (x-1holder), and the process's peak RSS and Go
 // memory during each phase (client, FS nodes and ledger share the process, so each is bounded
 // by the number reported). Run with -benchtime=1x.
+//
+// It also measures, in the same run, the CPU time per byte of the work no transfer can skip: a
+// raw transfer's (KCP both ends), one SHA-256 pass (rawHash) and one bbolt write (rawBolt). Their
+// sum spread over every core gives the floor: the fastest a transfer that moves, checks and keeps
+// each byte once could run on this machine (never above raw). x-floor is a phase's rate against it.
 func BenchmarkTransfer(b *testing.B) {
 	n := benchBytes()
 	for i := 0; i < b.N; i++ {
@@ -359,6 +422,14 @@ func benchTransferOnce(b *testing.B, n int64) {
 	cpu("download3", c0, cpuC)
 	report("download3", d3, pm)
 	b.ReportMetric(d1.Seconds()/d3.Seconds(), "download3-x-1holder")
+	hashCPU, boltCPU := rawHash(n), rawBolt(b, w.dir, n)
+	rawRate := mb * float64(raws) / rawTotal.Seconds()
+	floor := min(rawRate, float64(runtime.NumCPU())*mb/(((cpuA+cpuC)/2)+hashCPU+boltCPU).Seconds())
+	b.ReportMetric(mb/hashCPU.Seconds(), "sha256-MB/cpu-s")
+	b.ReportMetric(mb/boltCPU.Seconds(), "bbolt-MB/cpu-s")
+	b.ReportMetric(floor/rawRate, "floor-x-raw")
+	b.ReportMetric(mb/up1.Seconds()/floor, "upload1-x-floor")
+	b.ReportMetric(mb/d1.Seconds()/floor, "download1-x-floor")
 	b.ReportMetric(mb*float64(raws)/rawTotal.Seconds(), "raw-MB/s")
 	b.StopTimer()
 }
