@@ -53,6 +53,15 @@ func (l local) CloseChannel(ctx context.Context, id string) (*client.TxResult, e
 	return c.CloseChannel(ctx, id)
 }
 
+// CoopCloseChannel implements client.ChannelAPI.
+func (l local) CoopCloseChannel(ctx context.Context, id string, req client.CoopCloseRequest) (*client.CoopCloseResult, error) {
+	c, err := l.channels()
+	if err != nil {
+		return nil, err
+	}
+	return c.CoopCloseChannel(ctx, id, req)
+}
+
 // SettleChannel implements client.ChannelAPI.
 func (l local) SettleChannel(ctx context.Context, id string) (*client.TxResult, error) {
 	c, err := l.channels()
@@ -72,7 +81,7 @@ func (l local) Earnings(ctx context.Context) (*client.Earnings, error) {
 }
 
 // channelRoutes registers the ChannelAPI routes: GET/POST /api/v1/channels, POST
-// /api/v1/channels/{id}/deposit|close|settle, GET /api/v1/earnings.
+// /api/v1/channels/{id}/deposit|close|coop-close|settle, GET /api/v1/earnings.
 func channelRoutes(mux *http.ServeMux, c client.ChannelAPI) {
 	mux.HandleFunc("GET /api/v1/channels", noBody(func(r *http.Request) (any, error) { return c.Channels(r.Context()) }))
 	mux.HandleFunc("POST /api/v1/channels", body(func(r *http.Request, in client.OpenChannelRequest) (any, error) {
@@ -83,6 +92,9 @@ func channelRoutes(mux *http.ServeMux, c client.ChannelAPI) {
 	}))
 	mux.HandleFunc("POST /api/v1/channels/{id}/close", noBody(func(r *http.Request) (any, error) {
 		return c.CloseChannel(r.Context(), r.PathValue("id"))
+	}))
+	mux.HandleFunc("POST /api/v1/channels/{id}/coop-close", body(func(r *http.Request, in client.CoopCloseRequest) (any, error) {
+		return c.CoopCloseChannel(r.Context(), r.PathValue("id"), in)
 	}))
 	mux.HandleFunc("POST /api/v1/channels/{id}/settle", noBody(func(r *http.Request) (any, error) {
 		return c.SettleChannel(r.Context(), r.PathValue("id"))

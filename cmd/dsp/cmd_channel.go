@@ -33,7 +33,8 @@ var channelCmd = &cobra.Command{
 	Long: `Payment channels of the node's account (docs/channels.md). Downloads open channels to
 priced holders by themselves; these commands list them, open one by hand, add to a deposit, close
 one (with the newest proof the node received; the partner may answer within the challenge period)
-and settle it once the period is over. Amounts are in the ledger's smallest unit.`,
+and settle it once the period is over, or close it cooperatively (both sides sign the final
+balances; settled at once). Amounts are in the ledger's smallest unit.`,
 }
 
 var earningsCmd = &cobra.Command{
@@ -43,12 +44,34 @@ var earningsCmd = &cobra.Command{
 	RunE:  runEarnings,
 }
 
+// dsp channel close's flags.
+var (
+	closeCooperative bool
+	closePeer        string
+)
+
+var closeCmd = &cobra.Command{
+	Use:   "close ID",
+	Short: "close channel ID: unilaterally with the newest proof received (the challenge period starts), or --cooperative at once",
+	Long: `Close channel ID. By default the close is unilateral: the node submits the newest proof it
+received, the challenge period starts (the partner may answer with newer proofs) and dsp channel
+settle pays out once it is over. With --cooperative the node computes the final balances from its
+proofs, asks the partner's node to sign them (at --peer, else a connected node of the partner's
+account, else an address the partner registered on the ledger) and submits the close, which
+settles at once. Once the request is sent, the node makes and accepts no more payments on the
+channel. A partner that cannot be reached is NET_RECONNECT_PEER_FAILED: close unilaterally then.`,
+	Args: cobra.ExactArgs(1),
+	RunE: runChannelClose,
+}
+
 func init() {
+	closeCmd.Flags().BoolVar(&closeCooperative, "cooperative", false, "close at once with final balances both sides sign (asks the partner's node)")
+	closeCmd.Flags().StringVar(&closePeer, "peer", "", "with --cooperative: the partner node's URL (ACCOUNT@kcp://host:port)")
 	channelCmd.AddCommand(
 		&cobra.Command{Use: "list", Short: "list the node's channels with deposits and transferred amounts", Args: cobra.NoArgs, RunE: runChannelList},
 		&cobra.Command{Use: "open PARTNER_KEY DEPOSIT", Short: "open a channel to the account of PARTNER_KEY (hex, the key dsp channel list shows on the partner)", Args: cobra.ExactArgs(2), RunE: runChannelOpen},
 		&cobra.Command{Use: "deposit ID AMOUNT", Short: "add AMOUNT to the node's deposit in channel ID", Args: cobra.ExactArgs(2), RunE: runChannelDeposit},
-		&cobra.Command{Use: "close ID", Short: "close channel ID with the newest proof received; the challenge period starts", Args: cobra.ExactArgs(1), RunE: runChannelClose},
+		closeCmd,
 		&cobra.Command{Use: "settle ID", Short: "pay out channel ID once its challenge period is over", Args: cobra.ExactArgs(1), RunE: runChannelSettle},
 	)
 	root.AddCommand(channelCmd, earningsCmd)
@@ -131,12 +154,31 @@ func runChannelClose(cmd *cobra.Command, args []string) error {
 	if err := checkChannelID(args[0]); err != nil {
 		return err
 	}
+	if closePeer != "" && !closeCooperative {
+		return usageErr("--peer needs --cooperative")
+	}
+	if closeCooperative {
+		return runChannelCoopClose(cmd, args[0])
+	}
 	return withNode(cmd, func(ctx context.Context, c client.Client) error {
 		r, err := c.CloseChannel(ctx, args[0])
 		if err != nil {
 			return err
 		}
 		return emitTx(cmd, r, fmt.Sprintf("closed channel %s: settle it after the challenge period (dsp channel list shows when)", args[0]))
+	})
+}
+
+func runChannelCoopClose(cmd *cobra.Command, id string) error {
+	return withNode(cmd, func(ctx context.Context, c client.Client) error {
+		r, err := c.CoopCloseChannel(ctx, id, client.CoopCloseRequest{Peer: closePeer})
+		if err != nil {
+			return err
+		}
+		return emit(cmd, r, func(w io.Writer) {
+			fmt.Fprintf(w, "closed channel %s cooperatively: paid %d to this node, %d to the partner\ntx %s at height %d\n",
+				id, r.Paid, r.PartnerPaid, r.Hash, r.Height)
+		})
 	})
 }
 

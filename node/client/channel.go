@@ -23,6 +23,14 @@ type ChannelAPI interface {
 	// on it; the challenge period starts (the partner may answer with newer proofs), then
 	// SettleChannel pays out.
 	CloseChannel(ctx context.Context, id string) (*TxResult, error)
+	// CoopCloseChannel closes channel id (open or closing) at once, with final balances both
+	// sides sign: the node computes them from its proofs, asks the partner's node to sign them
+	// over the network (at req.Peer, else a connected node of the partner's account, else an
+	// address the partner registered on the ledger) and submits the close once both signed. The
+	// partner refuses balances that pay it less than its own proofs. Once the request is sent the
+	// node makes and accepts no more payments on the channel. An unreachable partner is
+	// NET_RECONNECT_PEER_FAILED: close unilaterally instead (CloseChannel).
+	CoopCloseChannel(ctx context.Context, id string, req CoopCloseRequest) (*CoopCloseResult, error)
 	// SettleChannel pays out a closing channel whose challenge period is over.
 	SettleChannel(ctx context.Context, id string) (*TxResult, error)
 	// Earnings returns what peers paid this node for the blocks it served, per peer and per file.
@@ -64,6 +72,21 @@ type OpenChannelRequest struct {
 	Deposit    uint64 `json:"deposit"`
 }
 
+// CoopCloseRequest closes a channel cooperatively.
+type CoopCloseRequest struct {
+	// Peer is the partner node's URL ("ACCOUNT@kcp://host:port" or "kcp://host:port"); empty:
+	// a connected node of the partner's account or an address it registered on the ledger.
+	Peer string `json:"peer,omitempty"`
+}
+
+// CoopCloseResult is the answer of CoopCloseChannel: the close's transaction and what it paid
+// each side.
+type CoopCloseResult struct {
+	TxResult
+	Paid        uint64 `json:"paid"`        // to this node
+	PartnerPaid uint64 `json:"partnerPaid"` // to the partner
+}
+
 // Earnings is what the node earned serving blocks.
 type Earnings struct {
 	Total uint64        `json:"total"`
@@ -102,6 +125,11 @@ func (c *HTTP) DepositChannel(ctx context.Context, id string, amount uint64) (*T
 // CloseChannel implements ChannelAPI over HTTP.
 func (c *HTTP) CloseChannel(ctx context.Context, id string) (*TxResult, error) {
 	return send[TxResult](c, ctx, "POST", "/channels/"+url.PathEscape(id)+"/close", nil)
+}
+
+// CoopCloseChannel implements ChannelAPI over HTTP.
+func (c *HTTP) CoopCloseChannel(ctx context.Context, id string, req CoopCloseRequest) (*CoopCloseResult, error) {
+	return send[CoopCloseResult](c, ctx, "POST", "/channels/"+url.PathEscape(id)+"/coop-close", req)
 }
 
 // SettleChannel implements ChannelAPI over HTTP.

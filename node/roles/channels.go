@@ -22,8 +22,12 @@ const ChannelsFile = "channels.db"
 const channelWatchEvery = 2 * time.Second
 
 // openChannels opens DataDir/channels.db (none without a data directory: the node then serves
-// for free and skips priced holders) and closes it with the node.
-func (n *Node) openChannels(nd *node.Node) error {
+// for free and skips priced holders) and closes it with the node, and registers the channel
+// component (cooperative closes; refused with NO_DSP without a store) with h.
+func (n *Node) openChannels(nd *node.Node, h *node.Host) error {
+	if err := h.Register(channelComponent{n: n}, channelRange); err != nil {
+		return err
+	}
 	if n.cfg.DataDir == "" {
 		return nil
 	}

@@ -261,7 +261,7 @@ func (n *Node) mount(nd *node.Node, h *node.Host) error {
 			return err
 		}
 	}
-	if err := n.openChannels(nd); err != nil {
+	if err := n.openChannels(nd, h); err != nil {
 		return err
 	}
 	keyDir, err := pdpKeyDir(cfg.DataDir)
