@@ -5,11 +5,13 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"dsp/node/client"
@@ -26,6 +28,8 @@ type accountsKeyMap struct {
 	Unpledge   key.Binding
 	Copy       key.Binding
 	Balance    key.Binding
+	Channels   key.Binding // the focus to the channel pane
+	Open       key.Binding // open a channel
 }
 
 func newAccountsKeyMap() accountsKeyMap {
@@ -40,24 +44,29 @@ func newAccountsKeyMap() accountsKeyMap {
 		Unpledge:   bind("u", "unpledge", "u"),
 		Copy:       bind("y", "copy address", "y"),
 		Balance:    bind("b", "balance", "b"),
+		Channels:   bind("c", "channels", "c"),
+		Open:       bind("o", "open channel", "o"),
 	}
 }
 
 // ShortHelp implements help.KeyMap.
 func (k accountsKeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.New, k.Import, k.Export, k.SetDefault, k.Pledge, k.Copy}
+	return []key.Binding{k.New, k.Import, k.Export, k.Channels, k.SetDefault, k.Pledge, k.Copy}
 }
 
 // FullHelp implements help.KeyMap.
 func (k accountsKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Balance, k.Copy}, {k.New, k.Import, k.Export}, {k.SetDefault, k.Pledge, k.Unpledge}}
+	return [][]key.Binding{{k.Up, k.Down, k.Balance, k.Copy}, {k.New, k.Import, k.Export}, {k.SetDefault, k.Pledge, k.Unpledge},
+		{k.Channels, k.Open}}
 }
 
 // accounts is the Accounts screen: the wallet's accounts with balances; create, import, export,
-// set the default, pledge, copy an address.
+// set the default, pledge, copy an address; below them the payment channels of the node's account
+// and its earnings (channels.go), with a focus of their own.
 type accounts struct {
 	env      *env
 	keys     accountsKeyMap
+	ckeys    channelsKeyMap
 	list     []client.Account
 	cursor   int
 	top      int
@@ -66,26 +75,46 @@ type accounts struct {
 	err      string
 	info     string
 	form     *form
-	mode     string // the form's purpose: new, import, export, pledge, unpledge
+	mode     string // the form's purpose: new, import, export, pledge, unpledge, open, deposit
 	actionID uint64
+	working  string        // what the running action waits for (shown by the spinner)
+	spin     spinner.Model // turns while actionID is set
 	balance  *client.Balance
 	balID    uint64
+
+	onChannels bool // the channel pane has the focus
+	ch         chanPane
 }
 
-func newAccounts(e *env) *accounts { return &accounts{env: e, keys: newAccountsKeyMap()} }
+func newAccounts(e *env) *accounts {
+	return &accounts{env: e, keys: newAccountsKeyMap(), ckeys: newChannelsKeyMap(),
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+}
 
 func (a *accounts) KeyMap() help.KeyMap {
-	if a.form != nil {
+	switch {
+	case a.form != nil:
 		return a.form.keys
+	case a.ch.confirm != "":
+		return confirmKeyMap{Yes: a.ckeys.Confirm, No: a.ckeys.Abort}
+	case a.onChannels:
+		sel, ok := a.ch.selected()
+		h := channelsHelp{k: a.ckeys, up: a.keys.Up, down: a.keys.Down}
+		if ok {
+			h.ch, h.settleable = &sel, a.ch.settleable(sel)
+		}
+		return h
 	}
 	return a.keys
 }
 
-func (a *accounts) Capturing() bool { return a.form != nil }
+func (a *accounts) Capturing() bool { return a.form != nil || a.ch.confirm != "" }
 
+// Init loads the accounts and the channel pane.
 func (a *accounts) Init() tea.Cmd {
 	a.loadID, a.loading = a.env.nextID(), true
-	return call(a.env, a.loadID, func(ctx context.Context, c Client) ([]client.Account, error) { return c.Accounts(ctx) })
+	return tea.Batch(call(a.env, a.loadID, func(ctx context.Context, c Client) ([]client.Account, error) { return c.Accounts(ctx) }),
+		a.loadChannels())
 }
 
 func (a *accounts) selected() (client.Account, bool) {
@@ -98,10 +127,34 @@ func (a *accounts) selected() (client.Account, bool) {
 func (a *accounts) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
-		if a.form != nil {
+		switch {
+		case a.form != nil:
 			return a.formKey(msg)
+		case a.ch.confirm != "":
+			return a.confirmKey(msg)
+		case a.onChannels:
+			return a.channelsFocusKey(msg)
 		}
 		return a.listKey(msg)
+	case resultMsg[channelData]:
+		if msg.id == a.ch.loadID {
+			a.channelsLoaded(msg)
+		}
+		return nil
+	case resultMsg[chanDone]:
+		if msg.id != a.actionID {
+			return nil
+		}
+		return a.done(msg.err, func() string { return msg.val.text })
+	case heightMsg:
+		return a.heightChanged(msg.height)
+	case spinner.TickMsg:
+		if a.actionID == 0 {
+			return nil
+		}
+		var cmd tea.Cmd
+		a.spin, cmd = a.spin.Update(msg)
+		return cmd
 	case resultMsg[[]client.Account]:
 		if msg.id != a.loadID {
 			return nil
@@ -154,7 +207,7 @@ func (a *accounts) Update(msg tea.Msg) tea.Cmd {
 
 // done finishes an action: an error stays in the form; success closes it and reloads.
 func (a *accounts) done(err error, ok func() string) tea.Cmd {
-	a.actionID = 0
+	a.actionID, a.working = 0, ""
 	if err != nil {
 		if a.form != nil {
 			a.form.err = errText(err)
@@ -168,9 +221,30 @@ func (a *accounts) done(err error, ok func() string) tea.Cmd {
 	return tea.Batch(a.Init(), notice(a.info, false))
 }
 
+// channelsFocusKey handles a key while the channel pane has the focus.
+func (a *accounts) channelsFocusKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, a.ckeys.Focus):
+		a.onChannels = false
+		return nil
+	case key.Matches(k, a.ckeys.Open):
+		if a.actionID == 0 {
+			a.openForm()
+		}
+		return nil
+	}
+	return a.channelKey(k)
+}
+
 func (a *accounts) listKey(k tea.KeyPressMsg) tea.Cmd {
 	sel, ok := a.selected()
 	switch {
+	case key.Matches(k, a.keys.Channels):
+		a.onChannels = true
+	case key.Matches(k, a.keys.Open):
+		if a.actionID == 0 {
+			a.openForm()
+		}
 	case key.Matches(k, a.keys.Up):
 		a.cursor = max(0, a.cursor-1)
 		a.balance = nil
@@ -231,7 +305,15 @@ func (a *accounts) formKey(k tea.KeyPressMsg) tea.Cmd {
 		a.form, a.mode = nil, ""
 		return nil
 	case formSubmit:
-		return a.submit()
+		if a.mode == "open" || a.mode == "deposit" {
+			a.form.err = ""
+			return a.submitChannel()
+		}
+		if cmd := a.submit(); a.actionID != 0 {
+			return tea.Batch(cmd, a.spin.Tick)
+		} else {
+			return cmd
+		}
 	}
 	return cmd
 }
@@ -331,10 +413,11 @@ func (a *accounts) View(w, h int) string {
 	if a.form != nil {
 		s := a.form.View(w)
 		if a.actionID != 0 {
-			s += "\n" + st.Muted.Render("Working…")
+			s += "\n" + a.workingLine()
 		}
 		return s
 	}
+	acctRows, chanRows, earnRows := a.rows(h)
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Accounts") + st.Muted.Render(fmt.Sprintf("  %d in the wallet", len(a.list))) + "\n")
 	cols := visibleColumns(accountColumns, w-2)
@@ -342,9 +425,8 @@ func (a *accounts) View(w, h int) string {
 	if a.loading && len(a.list) == 0 {
 		b.WriteString(st.Muted.Render("Loading…") + "\n")
 	}
-	rows := max(1, h-7)
-	a.top = window(a.cursor, a.top, rows, len(a.list))
-	for i := a.top; i < len(a.list) && i < a.top+rows; i++ {
+	a.top = window(a.cursor, a.top, acctRows, len(a.list))
+	for i := a.top; i < len(a.list) && i < a.top+acctRows; i++ {
 		acct := a.list[i]
 		mark := " "
 		switch {
@@ -358,16 +440,86 @@ func (a *accounts) View(w, h int) string {
 			"Balance": strconv.FormatUint(acct.Balance, 10), "Pledged": strconv.FormatUint(acct.Pledged, 10),
 			"Scheme": acct.Scheme,
 		})
-		b.WriteString(cursorRow(st, line, i == a.cursor) + "\n")
+		b.WriteString(cursorRow(st, line, !a.onChannels && i == a.cursor) + "\n")
 	}
 	b.WriteString(st.Muted.Render("● active (the node runs as it)  * default on next start") + "\n")
 	if sel, ok := a.selected(); ok && a.balance != nil && a.balance.Address == sel.Address {
 		b.WriteString(fmt.Sprintf("Balance %d  pledged %d  nonce %d\n", a.balance.Balance, a.balance.Pledged, a.balance.Nonce))
 	}
-	if a.err != "" {
+	b.WriteString(a.channelsTitle(w) + "\n")
+	b.WriteString(a.channelRows(w, chanRows, a.onChannels))
+	b.WriteString(a.earningsView(w, earnRows))
+	switch {
+	case a.ch.confirm != "":
+		b.WriteString(a.confirmView(w))
+	case a.actionID != 0:
+		b.WriteString(a.workingLine() + "\n")
+	case a.err != "":
 		b.WriteString(st.Error.Render(a.err) + "\n")
-	} else if a.info != "" {
+	case a.info != "":
 		b.WriteString(st.Success.Render(a.info) + "\n")
 	}
 	return b.String()
+}
+
+// workingLine is the spinner with what the running action waits for.
+func (a *accounts) workingLine() string {
+	what := a.working
+	if what == "" {
+		what = "Working…"
+	}
+	return a.spin.View() + " " + a.env.st.Muted.Render(what)
+}
+
+// confirmView asks whether to close the channel a.ch.confirm.
+func (a *accounts) confirmView(w int) string {
+	st := a.env.st
+	partner := ""
+	if i := slices.IndexFunc(a.ch.data.list.Channels, func(c client.Channel) bool { return c.ID == a.ch.confirm }); i >= 0 {
+		partner = " with " + shortAddr(a.ch.data.list.Channels[i].Partner, max(13, w-54))
+	}
+	return st.Warning.Render(fmt.Sprintf("Close channel %s%s unilaterally? y/n", shortMiddle(a.ch.confirm, 13), partner)) + "\n" +
+		st.Muted.Render("The partner may answer with newer proofs until the settle height.") + "\n"
+}
+
+// rows shares the screen's height h between the accounts, the channels and the earnings: each
+// list gets a row, then one more in turn while it has more to show.
+func (a *accounts) rows(h int) (acct, chans, earn int) {
+	fixed := 3 + 1 + 1 // accounts title, header, legend; channels title; the message line
+	if a.balance != nil {
+		fixed++
+	}
+	if a.ch.confirm != "" {
+		fixed++
+	}
+	want := [3]int{max(1, len(a.list)), 1, 0}
+	if a.ch.loaded {
+		fixed++ // the channel header
+		want[1] = max(1, len(a.ch.data.list.Channels))
+		if a.onChannels && len(a.ch.data.list.Channels) > 0 {
+			fixed++ // the detail line
+		}
+		fixed++ // the earnings title
+		if e := a.ch.data.earnings; e != nil && a.ch.data.earnErr == nil && len(e.Peers) > 0 {
+			fixed++ // the earnings header
+			want[2] = len(e.Peers)
+		}
+	}
+	var got [3]int
+	left := h - fixed
+	for i := range got {
+		got[i] = min(want[i], 1)
+		left -= got[i]
+	}
+	for more := true; more && left > 0; {
+		more = false
+		for i := range got {
+			if got[i] < want[i] && left > 0 {
+				got[i]++
+				left--
+				more = true
+			}
+		}
+	}
+	return max(1, got[0]), max(1, got[1]), got[2]
 }

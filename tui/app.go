@@ -239,10 +239,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			notice("Account ready: "+msg.account.Address.String(), false))
 	case resultMsg[nodeState]:
 		if msg.id == m.statusID {
-			if msg.err == nil {
-				m.status, m.ledger = msg.val.status, msg.val.ledger
+			if msg.err != nil {
+				return m, m.statusTick()
 			}
-			return m, m.statusTick()
+			m.status, m.ledger = msg.val.status, msg.val.ledger
+			if m.ledger == nil {
+				return m, m.statusTick()
+			}
+			return m, tea.Batch(m.statusTick(), m.broadcast(heightMsg{height: m.ledger.Height}))
 		}
 	case statusTickMsg:
 		return m, m.refreshStatus()

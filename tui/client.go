@@ -15,7 +15,7 @@ import (
 	"dsp/node/client"
 )
 
-// Client is everything the TUI asks of a node: the seven sub-interfaces of node/client. It is the
+// Client is everything the TUI asks of a node: the eight sub-interfaces of node/client. It is the
 // same set as client.Client, so a client.Client satisfies it.
 type Client interface {
 	client.NodeAPI
@@ -25,6 +25,7 @@ type Client interface {
 	client.TaskAPI
 	client.ProxyAPI
 	client.ProverAPI
+	client.ChannelAPI
 }
 
 // Privilege values of an upload (the ledger's PrivilegePrivate, PrivilegePublic and

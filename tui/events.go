@@ -45,3 +45,6 @@ func waitEvent(ch <-chan client.Event) tea.Cmd {
 		return eventMsg{ev: ev}
 	}
 }
+
+// heightMsg is the ledger height of the latest status refresh, handed to every screen.
+type heightMsg struct{ height uint64 }

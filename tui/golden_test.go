@@ -14,6 +14,9 @@ var goldenScreens = []struct {
 	keys   []string
 }{
 	{"accounts", ScreenAccounts, nil},
+	{"accounts_channels", ScreenAccounts, []string{"c", "down", "down"}},
+	{"accounts_close", ScreenAccounts, []string{"c", "x"}},
+	{"accounts_open", ScreenAccounts, []string{"o"}},
 	{"transfers", ScreenTransfers, []string{"down", "down", "enter"}},
 	{"upload", ScreenUpload, nil},
 	{"upload_options", ScreenUpload, []string{"enter"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 
+	"dsp/keys"
 	"dsp/node/client"
 	"dsp/status"
 )
@@ -98,6 +100,20 @@ type transfers struct {
 	info     string
 	bar      progress.Model
 	barDark  bool
+	pay      payments
+}
+
+// payments is what the detail of a download shows of its payments: the node's channels, loaded
+// when the detail opens on a download, when that task changes state, and at most every 2 s while
+// it progresses. A task reports no payments of its own; the channels say what the account has
+// paid each holder so far (all downloads from it).
+type payments struct {
+	id      uint64
+	loading bool
+	list    *client.ChannelList
+	err     error
+	at      time.Time
+	task    string // task id and state at the last load
 }
 
 func newTransfers(e *env) *transfers {
@@ -167,6 +183,11 @@ func (t *transfers) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case taskMsg:
 		t.put(msg.task, t.env.opts.Now())
+		return t.wantPayments()
+	case resultMsg[*client.ChannelList]:
+		if msg.id == t.pay.id {
+			t.pay.loading, t.pay.list, t.pay.err = false, msg.val, msg.err
+		}
 	case resultMsg[[]client.Task]:
 		if msg.id != t.loadID {
 			return nil
@@ -199,7 +220,7 @@ func (t *transfers) Update(msg tea.Msg) tea.Cmd {
 		id := msg.val.id
 		return call(t.env, t.actionID, func(ctx context.Context, c Client) (*client.Task, error) { return c.Task(ctx, id) })
 	case tea.KeyPressMsg:
-		return t.key(msg)
+		return tea.Batch(t.key(msg), t.wantPayments())
 	default:
 		if t.resume != nil {
 			_, cmd := t.resume.Update(msg)
@@ -380,10 +401,69 @@ var transferColumns = []column{
 	{title: "Status", width: 0},
 }
 
+// wantPayments loads the channels when the detail shows a download whose payments are not
+// current.
+func (t *transfers) wantPayments() tea.Cmd {
+	r := t.at(t.cursor)
+	if !t.detail || r == nil || r.t.Kind != "download" || t.pay.loading {
+		return nil
+	}
+	now, key := t.env.opts.Now(), r.t.ID+" "+r.t.State
+	if t.pay.list != nil && key == t.pay.task && now.Sub(t.pay.at) < 2*time.Second {
+		return nil
+	}
+	if t.pay.err != nil && key == t.pay.task {
+		return nil // a node without channels: asked once per task state
+	}
+	t.pay.id, t.pay.loading, t.pay.at, t.pay.task = t.env.nextID(), true, now, key
+	return call(t.env, t.pay.id, func(ctx context.Context, c Client) (*client.ChannelList, error) { return c.Channels(ctx) })
+}
+
+// paidTo is what the account has paid peer over its channels, and whether it has one.
+func (t *transfers) paidTo(peer keys.Address) (uint64, bool) {
+	if t.pay.list == nil {
+		return 0, false
+	}
+	var paid uint64
+	found := false
+	for _, ch := range t.pay.list.Channels {
+		if ch.Partner == peer {
+			paid += ch.Sent
+			found = true
+		}
+	}
+	return paid, found
+}
+
+// paidText is the detail's Paid line of a download.
+func (t *transfers) paidText(task client.Task) string {
+	switch {
+	case t.pay.err != nil:
+		return "- (" + errText(t.pay.err) + ")"
+	case t.pay.list == nil:
+		return "…"
+	}
+	var total uint64
+	with := 0
+	for _, p := range task.Peers {
+		if paid, ok := t.paidTo(p.Account); ok {
+			total += paid
+			with++
+		}
+	}
+	if with == 0 {
+		return fmt.Sprintf("nothing: no channel to its %d holders (free, or not paid yet)", len(task.Peers))
+	}
+	return fmt.Sprintf("%d over channels to %d of its %d holders (all downloads from them)", total, with, len(task.Peers))
+}
+
 func (t *transfers) visibleRows(h int) int {
 	rows := h - 3
 	if t.detail {
 		rows -= 9
+		if r := t.at(t.cursor); r != nil && r.t.Kind == "download" {
+			rows-- // the Paid line
+		}
 	}
 	if t.err != "" || t.info != "" {
 		rows--
@@ -477,20 +557,29 @@ func (t *transfers) detailView(r *taskRow, w int) string {
 	}
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Task "+task.ID) + "\n")
-	b.WriteString(kv(st,
+	pairs := []string{
 		"File", orDash(task.FileHash),
 		"URL", orDash(task.URL),
 		"Status", fmt.Sprintf("%d %s", task.Status, status.TxStatus(task.Status).Text()),
-		"Error", code+" "+task.Msg,
+		"Error", code + " " + task.Msg,
 		"Progress", progressText(task),
-	) + "\n")
+	}
+	download := task.Kind == "download"
+	if download {
+		pairs = append(pairs, "Paid", t.paidText(task))
+	}
+	b.WriteString(kv(st, pairs...) + "\n")
 	if len(task.Peers) == 0 {
 		b.WriteString(st.Muted.Render("No peers yet.") + "\n")
 		return b.String()
 	}
-	cols := visibleColumns([]column{{title: "Peer", width: 0}, {title: "Held", width: 7, right: true},
+	peerCols := []column{{title: "Peer", width: 0}, {title: "Held", width: 7, right: true},
 		{title: "Bytes", width: 10, right: true}, {title: "Rate", width: 11, right: true}, {title: "Wrong", width: 5, right: true, min: 70},
-		{title: "State", width: 14}}, w)
+		{title: "State", width: 14}}
+	if download && t.pay.list != nil {
+		peerCols = slices.Insert(peerCols, 4, column{title: "Paid", width: 9, right: true})
+	}
+	cols := visibleColumns(peerCols, w)
 	b.WriteString(header(st, cols) + "\n")
 	for _, p := range task.Peers {
 		state := "working"
@@ -500,8 +589,12 @@ func (t *transfers) detailView(r *taskRow, w int) string {
 		case p.Done:
 			state = st.Success.Render("done")
 		}
+		paid := "-"
+		if v, ok := t.paidTo(p.Account); ok {
+			paid = strconv.FormatUint(v, 10)
+		}
 		b.WriteString(row(cols, map[string]string{"Peer": p.Account.String(), "Held": strconv.FormatUint(p.Held, 10),
-			"Bytes": humanBytes(p.Bytes), "Rate": humanRate(p.Rate), "Wrong": strconv.Itoa(p.Wrong), "State": state}) + "\n")
+			"Bytes": humanBytes(p.Bytes), "Rate": humanRate(p.Rate), "Paid": paid, "Wrong": strconv.Itoa(p.Wrong), "State": state}) + "\n")
 	}
 	return b.String()
 }
