@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"dsp/keys"
+	"dsp/ledger"
 	"dsp/node"
 	"dsp/node/client"
 	"dsp/status"
@@ -125,7 +126,7 @@ func benchNodesOnce(b *testing.B, bin string, size int64) {
 	rawA := raw()
 	m := startMemSampler(led, fsNode, up)
 	ut := runBenchTask(b, ctx, up.api, func() (*client.Task, error) {
-		return up.api.Upload(ctx, client.UploadRequest{Path: src, Copies: 1, Privilege: 1, ProveInterval: 1000, Duration: 2000})
+		return up.api.Upload(ctx, client.UploadRequest{Path: src, Copies: 1, Privilege: ledger.PrivilegePublic, ProveInterval: 1000, Duration: 2000})
 	})
 	m.stop()
 	rawB := raw()
