@@ -18,3 +18,8 @@ func (s *Store) dropMapped() {
 		return nil
 	})
 }
+
+// dropMappedTx drops the mapped pages while tx (read or write) pins the mapping.
+func dropMappedTx(tx *bolt.Tx) {
+	_, _, _ = unix.Syscall(unix.SYS_MADVISE, tx.DB().Info().Data, uintptr(tx.Size()), unix.MADV_DONTNEED)
+}

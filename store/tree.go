@@ -57,12 +57,16 @@ func walkTree(tx *bolt.Tx, root Hash, visit func(n treeNode) error) error {
 		return err
 	}
 	cur := []*Link{rl}
+	k := 0
 	for len(cur) > 0 {
 		var next []*Link
 		for _, l := range cur {
 			for i, c := range l.Children {
 				n := treeNode{hash: c, level: l.Level - 1, size: childSize(l.Level, l.Size, uint64(i))}
 				if n.level == 0 {
+					if k++; k%dropEvery == 0 {
+						dropMappedTx(tx)
+					}
 					v := getBlock(tx, c)
 					n.present = v != nil
 					if n.present && uint64(len(v)) != n.size {
