@@ -374,7 +374,7 @@ func (a *accounts) submitChannel() tea.Cmd {
 
 var channelColumns = []column{
 	{title: "Partner", width: 0},
-	{title: "State", width: 22},
+	{title: "State", width: 24},
 	{title: "Deposit", width: 9, right: true},
 	{title: "Paid", width: 9, right: true},
 	{title: "Received", width: 9, right: true, min: 70},
@@ -475,10 +475,17 @@ func channelDetail(ch client.Channel, w int) string {
 	}
 	parts := []string{
 		fmt.Sprintf("  %s opened by %s at %d", shortMiddle(ch.ID, idW), by, ch.OpenHeight),
+	}
+	switch ch.State {
+	case channelClosing:
+		parts = append(parts, fmt.Sprintf("settles from %d", ch.SettleHeight))
+	case channelSettled:
+		parts = append(parts, fmt.Sprintf("paid out %d", ch.PaidOut))
+	}
+	parts = append(parts,
 		fmt.Sprintf("available %d", ch.Available),
 		fmt.Sprintf("partner deposit %d", ch.PartnerDeposit),
-		fmt.Sprintf("proofs %d sent, %d received", ch.SentNonce, ch.ReceivedNonce),
-	}
+		fmt.Sprintf("proofs %d sent, %d received", ch.SentNonce, ch.ReceivedNonce))
 	line := parts[0]
 	for _, p := range parts[1:] {
 		if len(line)+3+len(p) > w {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -32,6 +33,12 @@ type driver struct {
 
 func newDriver(t *testing.T, c *faketest.Client, w, h int, opts Options) *driver {
 	t.Helper()
+	return newDriverOver(t, c, c, w, h, opts)
+}
+
+// newDriverOver drives the app over client, a wrapper of the fake c (e.g. one that delays a call).
+func newDriverOver(t *testing.T, client Client, c *faketest.Client, w, h int, opts Options) *driver {
+	t.Helper()
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return faketest.Epoch }
 	}
@@ -44,7 +51,7 @@ func newDriver(t *testing.T, c *faketest.Client, w, h int, opts Options) *driver
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	opts.Context = ctx
-	d := &driver{t: t, m: New(c, opts), c: c, late: make(chan tea.Msg, 4096)}
+	d := &driver{t: t, m: New(client, opts), c: c, late: make(chan tea.Msg, 4096)}
 	t.Cleanup(d.m.Close)
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})
 	d.run(d.m.Init())
@@ -54,6 +61,9 @@ func newDriver(t *testing.T, c *faketest.Client, w, h int, opts Options) *driver
 // run executes cmd and feeds back what it yields, recursively.
 func (d *driver) run(cmd tea.Cmd) {
 	for _, msg := range collect(cmd, 100*time.Millisecond, d.late) {
+		if _, ok := msg.(spinner.TickMsg); ok {
+			continue // a spinner's animation re-arms itself every frame: not driven in tests
+		}
 		d.send(msg)
 	}
 }
@@ -109,6 +119,9 @@ func (d *driver) pump() {
 		case msg := <-d.late:
 			if _, ok := msg.(statusTickMsg); ok {
 				continue // the status refresh loop is not driven in tests
+			}
+			if _, ok := msg.(spinner.TickMsg); ok {
+				continue
 			}
 			d.send(msg)
 		case <-time.After(150 * time.Millisecond):
