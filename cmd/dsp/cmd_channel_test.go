@@ -16,6 +16,8 @@ func TestChannelBadInput(t *testing.T) {
 	wantErr(t, 2, 40002, "channel", "deposit", strings.Repeat("ab", 32), "0", "--data", dir)
 	wantErr(t, 2, 40002, "channel", "close", "nope", "--data", dir)
 	wantErr(t, 2, 40002, "channel", "settle", "nope", "--data", dir)
+	wantErr(t, 2, 40002, "channel", "close", "--cooperative", "nope", "--data", dir)
+	wantErr(t, 2, 40002, "channel", "close", "--peer", "kcp://127.0.0.1:1", strings.Repeat("ab", 32), "--data", dir)
 	wantErr(t, 1, 40003, "earnings", "--data", dir)
 }
 
@@ -64,5 +66,39 @@ func TestChannelOnDevnet(t *testing.T) {
 	out, _, code := runCLI(t, "channel", "list", "--data", devnetDir)
 	if code != 0 || !strings.Contains(out, ch.ID) || !strings.Contains(out, "closing") {
 		t.Fatalf("text list: exit %d\n%s", code, out)
+	}
+}
+
+// TestChannelCoopCloseOnDevnet: open a channel to an FS node of the shared devnet, pay nothing on
+// it and close it cooperatively: the FS node's node signs over the network, the channel is
+// settled at once and the whole deposit comes back; a second close is refused.
+func TestChannelCoopCloseOnDevnet(t *testing.T) {
+	d := sharedDevnet(t)
+	fsKey := hex.EncodeToString(d.FS[1].Key().Public().Bytes())
+	var ch client.Channel
+	cliJSON(t, &ch, "channel", "open", fsKey, "3000")
+	var r client.CoopCloseResult
+	cliJSON(t, &r, "channel", "close", "--cooperative", ch.ID)
+	if r.Paid != 3000 || r.PartnerPaid != 0 || r.Hash == "" {
+		t.Fatalf("cooperative close %+v", r)
+	}
+	var l client.ChannelList
+	cliJSON(t, &l, "channel", "list")
+	found := false
+	for _, c := range l.Channels {
+		if c.ID == ch.ID {
+			found = true
+			if c.State != "settled" || c.PaidOut != 3000 {
+				t.Fatalf("after the close %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("channel %s not listed", ch.ID)
+	}
+	wantErr(t, 1, 50030, "channel", "close", "--cooperative", ch.ID, "--data", devnetDir)
+	_, errOut, code := runCLI(t, "channel", "close", "--cooperative", ch.ID, "--data", devnetDir)
+	if code != 1 || !strings.Contains(errOut, "settled") {
+		t.Fatalf("text output of a refused close: exit %d\n%s", code, errOut)
 	}
 }
