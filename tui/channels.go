@@ -278,7 +278,7 @@ func (a *accounts) openForm() {
 	}
 	a.mode = "open"
 	a.form = newForm(a.env.st, title,
-		fieldSpec{label: "Partner key", placeholder: "hex public key: the partner's Accounts screen shows it"},
+		fieldSpec{label: "Partner", placeholder: "hex key (its Accounts screen shows it) or a wallet account"},
 		fieldSpec{label: "Deposit", placeholder: bal})
 }
 
@@ -291,27 +291,56 @@ func (a *accounts) activeAccount() (client.Account, bool) {
 	return a.list[i], true
 }
 
-// checkPartnerKey validates a partner key as the node will, saying what to enter instead of an
-// address; errors carry the node's code for a bad key (INVALID_WALLET_ADDRESS).
-func checkPartnerKey(s, own string) error {
-	if s == "" {
-		return status.New(status.InvalidWalletAddress, "enter the partner's public key (hex)")
+// partnerKey resolves the open form's partner: a hex public key (what a node's Accounts screen
+// shows as its key), or the address or label of another account of this wallet, whose key the
+// wallet knows. It refuses what the node would (INVALID_WALLET_ADDRESS for a key that does not
+// parse, PREPARE_CHANNEL_ERROR for a channel with oneself) and says what to enter instead of an
+// address it cannot turn into a key.
+func (a *accounts) partnerKey(in, own string) (string, error) {
+	if in == "" {
+		return "", status.New(status.InvalidWalletAddress, "enter the partner's public key (hex), or the address or label of a wallet account")
 	}
-	if _, err := keys.ParseAddress(s); err == nil {
-		return status.New(status.InvalidWalletAddress,
-			"%s is an account address: a channel is opened to the partner's public key (hex), which its Accounts screen shows as \"key\"", shortMiddle(s, 15))
+	if i := slices.IndexFunc(a.list, func(x client.Account) bool { return x.Label == in || x.Address.String() == in }); i >= 0 {
+		acct := a.list[i]
+		if acct.Active {
+			return "", status.New(status.TaskPrepareChannelError, "%s is the account the node runs as: a channel needs another account", acct.Label)
+		}
+		return walletKey(acct)
 	}
-	b, err := hex.DecodeString(s)
+	if _, err := keys.ParseAddress(in); err == nil {
+		return "", status.New(status.InvalidWalletAddress,
+			"%s is not an account of this wallet: a channel to it needs its public key (hex), which its node's Accounts screen shows as \"key\"", shortMiddle(in, 15))
+	}
+	b, err := hex.DecodeString(in)
 	if err != nil {
-		return status.New(status.InvalidWalletAddress, "partner key is not hex: %v", err)
+		return "", status.New(status.InvalidWalletAddress, "partner key is not hex: %v", err)
 	}
 	if _, err := keys.ParsePublicKey(b); err != nil {
-		return status.Wrap(status.InvalidWalletAddress, err, "partner key")
+		return "", status.Wrap(status.InvalidWalletAddress, err, "partner key")
 	}
-	if strings.EqualFold(s, own) {
-		return status.New(status.TaskPrepareChannelError, "that is this account's own key: a channel needs another account")
+	key := hex.EncodeToString(b)
+	if key == strings.ToLower(own) {
+		return "", status.New(status.TaskPrepareChannelError, "that is this account's own key: a channel needs another account")
 	}
-	return nil
+	return key, nil
+}
+
+// walletKey is the partner key (hex keys.PublicKey.Bytes) of a wallet account: its scheme byte
+// and its public key.
+func walletKey(acct client.Account) (string, error) {
+	scheme, err := keys.ParseScheme(acct.Scheme)
+	if err != nil {
+		return "", status.Wrap(status.InvalidWalletAddress, err, "account %s", acct.Label)
+	}
+	raw, err := hex.DecodeString(acct.PublicKey)
+	if err != nil {
+		return "", status.Wrap(status.InvalidWalletAddress, err, "public key of account %s", acct.Label)
+	}
+	pk := keys.PublicKey{Scheme: scheme, Key: raw}
+	if err := pk.Validate(); err != nil {
+		return "", status.Wrap(status.InvalidWalletAddress, err, "public key of account %s", acct.Label)
+	}
+	return hex.EncodeToString(pk.Bytes()), nil
 }
 
 // parseAmount reads a positive whole amount.
@@ -332,8 +361,8 @@ func (a *accounts) submitChannel() tea.Cmd {
 		if a.ch.data.list != nil {
 			own = a.ch.data.list.Key
 		}
-		partner := f.value(0)
-		if err := checkPartnerKey(partner, own); err != nil {
+		partner, err := a.partnerKey(f.value(0), own)
+		if err != nil {
 			f.err = errText(err)
 			return nil
 		}
@@ -342,7 +371,7 @@ func (a *accounts) submitChannel() tea.Cmd {
 			f.err = err.Error()
 			return nil
 		}
-		req := client.OpenChannelRequest{PartnerKey: strings.ToLower(partner), Deposit: deposit}
+		req := client.OpenChannelRequest{PartnerKey: partner, Deposit: deposit}
 		return a.channelAction("Opening the channel: waiting for its block…", func(ctx context.Context, c Client) (string, error) {
 			ch, err := c.OpenChannel(ctx, req)
 			if err != nil {

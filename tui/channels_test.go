@@ -35,21 +35,27 @@ func activeBalance(t *testing.T, c *faketest.Client) uint64 {
 	return b.Balance
 }
 
-// The open form refuses what the node would refuse, saying what to enter: an address instead of
-// a key, a key that does not parse, the account's own key, a deposit that is not a positive
-// number; a deposit above the balance comes back from the node with its code. A good one opens.
+// The open form refuses what the node would refuse, saying what to enter: the address of a peer
+// (not of this wallet) instead of its key, a key that does not parse, the account's own key or
+// own account, a deposit that is not a positive number; a deposit above the balance comes back
+// from the node with its code. A good key opens; so does another wallet account by label.
 func TestChannelOpenForm(t *testing.T) {
 	c := faketest.New()
+	l, err := c.Channels(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := l.Key
 	d := newDriver(t, c, 160, 40, Options{})
-	d.contains("Channels of main", "4 · key "+faketest.PeerKey(0), "price 2 per byte served", "c channels")
+	d.contains("Channels of main", "4 · key "+own, "price 2 per byte served", "c channels")
 	d.press("o")
-	d.contains("Open a payment channel from main", "Partner key", "locked from the balance (1000000)")
+	d.contains("Open a payment channel from main", "Partner", "locked from the balance (1000000)")
 
 	d.typ(faketest.Addr(12).String())
 	d.press("tab")
 	d.typ("1000")
 	d.press("enter")
-	d.contains("error 40010 INVALID_WALLET_ADDRESS", "is an account address: a channel is opened to the partner's public key (hex)")
+	d.contains("error 40010 INVALID_WALLET_ADDRESS", "is not an account of this wallet: a channel to it needs its public key (hex)")
 
 	d.press("shift+tab")
 	d.clear()
@@ -61,9 +67,16 @@ func TestChannelOpenForm(t *testing.T) {
 	d.press("ctrl+s")
 	d.contains("error 40010 INVALID_WALLET_ADDRESS: partner key: ")
 	d.clear()
-	d.typ(faketest.PeerKey(0))
+	d.typ(own)
 	d.press("ctrl+s")
 	d.contains("error 50030", "own key")
+	d.clear()
+	d.typ("main")
+	d.press("ctrl+s")
+	d.contains("error 50030", "main is the account the node runs as")
+	d.clear()
+	d.press("ctrl+s")
+	d.contains("error 40010", "enter the partner's public key (hex), or the address or label of a wallet account")
 
 	d.clear()
 	d.typ(faketest.PeerKey(15))
@@ -99,6 +112,14 @@ func TestChannelOpenForm(t *testing.T) {
 	// esc leaves the form without opening anything.
 	d.press("o", "esc")
 	d.contains("Channels of main", "5 · key")
+
+	// Another account of the wallet, by label: the wallet knows its key.
+	d.press("o")
+	d.typ("savings")
+	d.press("tab")
+	d.typ("250")
+	d.press("enter")
+	d.contains("to "+faketest.Addr(1).String()+" open with 250 deposited", "6 · key")
 }
 
 // Deposit, close (after y), settle: refused while the challenge period runs, offered and done

@@ -38,6 +38,31 @@ var peerKeys = sync.OnceValue(func() []string {
 	return out
 })
 
+// accountKey is the public key of the fake's seeded wallet account i under scheme, as
+// client.Account.PublicKey has it: hex of the key without its scheme byte.
+func accountKey(i int, scheme keys.Scheme) string {
+	seed := sha256.Sum256([]byte(fmt.Sprint("faketest account ", i)))
+	k, err := keys.FromPrivateBytes(scheme, seed[:])
+	if err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(k.Public().Key)
+}
+
+// partnerKeyOf is a wallet account's key as partners open channels to it (ChannelList.Key): hex
+// keys.PublicKey.Bytes, the scheme byte first; "" when the account's key does not parse.
+func partnerKeyOf(a *client.Account) string {
+	scheme, err := keys.ParseScheme(a.Scheme)
+	if err != nil {
+		return ""
+	}
+	raw, err := hex.DecodeString(a.PublicKey)
+	if err != nil {
+		return ""
+	}
+	return hex.EncodeToString(keys.PublicKey{Scheme: scheme, Key: raw}.Bytes())
+}
+
 // PeerKey returns the public key (hex keys.PublicKey.Bytes, what a node's Channels shows as Key)
 // of the fake's account i, 0 <= i < 64. The fake's addresses are not derived from keys: a channel
 // opened to PeerKey(i) is a channel to Addr(i). Any other valid key opens a channel to the
@@ -51,6 +76,18 @@ func partnerOf(kb []byte, pk keys.PublicKey) keys.Address {
 		return Addr(i)
 	}
 	return pk.Address()
+}
+
+// walletPartner is the wallet account whose key is kb, if any: the fake's account addresses are
+// not derived from their keys either. Callers hold mu.
+func (c *Client) walletPartner(kb []byte) (keys.Address, bool) {
+	h := hex.EncodeToString(kb)
+	for i := range c.accounts {
+		if partnerKeyOf(&c.accounts[i]) == h {
+			return c.accounts[i].Address, true
+		}
+	}
+	return keys.Address{}, false
 }
 
 // channelID is a deterministic 32-byte hex id.
@@ -100,7 +137,7 @@ func (c *Client) Channels(context.Context) (*client.ChannelList, error) {
 	}
 	out := &client.ChannelList{Address: c.self, Price: c.price, Channels: slices.Clone(c.channels)}
 	if a := c.active(); a != nil {
-		out.Key = a.PublicKey
+		out.Key = partnerKeyOf(a)
 	}
 	if out.Channels == nil {
 		out.Channels = []client.Channel{}
@@ -126,7 +163,10 @@ func (c *Client) OpenChannel(_ context.Context, req client.OpenChannelRequest) (
 	if req.Deposit == 0 {
 		return nil, status.New(status.InvalidParams, "a channel needs a deposit above 0")
 	}
-	partner := partnerOf(kb, pk)
+	partner, ok := c.walletPartner(kb)
+	if !ok {
+		partner = partnerOf(kb, pk)
+	}
 	a := c.active()
 	switch {
 	case a == nil:

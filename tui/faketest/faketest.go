@@ -80,8 +80,8 @@ func NewEmpty() *Client {
 func New() *Client {
 	c := NewEmpty()
 	c.accounts = []client.Account{
-		{Address: Addr(0), Label: "main", Scheme: "SHA512withEdDSA", PublicKey: PeerKey(0), Default: true, Active: true, Balance: 1_000_000, Pledged: 5_000},
-		{Address: Addr(1), Label: "savings", Scheme: "SHA256withECDSA", PublicKey: PeerKey(1), Balance: 250},
+		{Address: Addr(0), Label: "main", Scheme: "SHA512withEdDSA", PublicKey: accountKey(0, keys.SHA512withEdDSA), Default: true, Active: true, Balance: 1_000_000, Pledged: 5_000},
+		{Address: Addr(1), Label: "savings", Scheme: "SHA256withECDSA", PublicKey: accountKey(1, keys.SHA256withECDSA), Balance: 250},
 	}
 	for i := 1; i <= 3; i++ {
 		c.peers = append(c.peers, client.PeerInfo{Address: Addr(10 + i), URL: fmt.Sprintf("kcp://10.0.0.%d:4001", i),
