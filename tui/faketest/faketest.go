@@ -1,6 +1,7 @@
 // Package faketest is a deterministic in-memory node client for testing the TUI (and anything
 // else that drives a node through node/client): fixed accounts, files, tasks, peers, ledger
-// registry and proxies; events a test controls; errors a test injects per method.
+// registry, proxies, payment channels and earnings; events a test controls; errors a test
+// injects per method.
 //
 // Uploads read the file they are given and keep its bytes, so a download of the same file (by
 // hash or URL) writes the very bytes back: a test can check a round trip without a network.
