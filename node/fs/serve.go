@@ -41,7 +41,8 @@ func (s *Service) serveDownload(st *node.Stream) {
 	if err := c.send(ack); err != nil {
 		return
 	}
-	var buf []byte // one block, read again for every block served
+	rd := s.newBlockReader(ctx, root, inFile)
+	defer rd.stop()
 	for {
 		v, err := c.recv(0)
 		if err != nil {
@@ -55,13 +56,38 @@ func (s *Service) serveDownload(st *node.Stream) {
 			s.refuseErr(c, ask, err)
 			return
 		}
-		for i, h := range req.Hashes {
-			if buf, err = s.serveBlock(ctx, c, root, inFile, h, req.Indices[i], buf[:0], gate); err != nil {
-				return
-			}
+		if err := s.serveRequest(c, rd, req, gate); err != nil {
+			return
 		}
 		gate.charge()
 	}
+}
+
+// serveRequest sends the blocks of one request in order, each read by rd while the ones before
+// it are sent.
+func (s *Service) serveRequest(c *conn, rd *blockReader, req *BlockRequest, gate *payGate) error {
+	asked := 0
+	for i := range req.Hashes {
+		for ; asked < len(req.Hashes) && asked-i < serveReadAhead; asked++ {
+			rd.jobs <- readJob{hash: req.Hashes[asked], index: req.Indices[asked]}
+		}
+		r := <-rd.out
+		if r.err != nil {
+			rd.skip(asked - i - 1) // the reads already asked for, before rd can be stopped
+			return r.err
+		}
+		err := c.send(&BlockFlights{TimeStamp: time.Now().UnixNano(), Blocks: []Block{r.blk}})
+		rd.free <- r.buf
+		if err != nil {
+			rd.skip(asked - i - 1)
+			return err
+		}
+		if r.blk.Data != nil {
+			s.served.Add(1)
+			gate.sent(r.blk.Index, len(r.blk.Data))
+		}
+	}
+	return nil
 }
 
 // admitDownload checks that the file is held complete and that the peer may download it.
@@ -94,31 +120,107 @@ func (s *Service) admitDownload(ctx context.Context, ask *File, p *node.Peer) (s
 	return fi, nil, nil
 }
 
-// serveBlock sends one requested block, or an empty block if it is not part of the file. The block
-// is read into buf, which it returns for the next block.
-func (s *Service) serveBlock(ctx context.Context, c *conn, root store.Hash, inFile map[store.Hash]bool, hash []byte, index uint64, buf []byte, gate *payGate) ([]byte, error) {
-	out := Block{Index: index, Hash: hash}
-	if len(hash) == store.HashSize && inFile[store.Hash(hash)] {
-		data, err := s.cfg.Store.AppendBlock(ctx, buf, store.Hash(hash))
-		buf = data
-		switch {
-		case err == nil:
-			if f := s.cfg.Faults.CorruptBlock; f != nil && index != LinkIndex && f(root, index) && len(data) > 0 {
-				data[0] ^= 0xff
-			}
-			out.Data, out.Tag = data, s.servedTag(ctx, root, index)
-		case errors.Is(err, store.ErrBlockNotFound) || errors.Is(err, store.ErrCorruptBlock):
-			s.log.Info("fs cannot serve block", "file", root, "block", store.Hash(hash), "err", err)
-		default:
-			return buf, err
+// serveReadAhead is how many blocks a download session reads (and hashes, as the store checks what
+// it reads) ahead of the block it is sending, so that reading and sending overlap.
+const serveReadAhead = 4
+
+// blockReader reads the blocks of one download session in a goroutine of its own: jobs in,
+// results out in the same order. At most serveReadAhead jobs are outstanding (asked and not yet given
+// back on free), so neither side blocks the other on a full channel.
+type blockReader struct {
+	s      *Service
+	ctx    context.Context
+	root   store.Hash
+	inFile map[store.Hash]bool
+	tags   *TagReader
+	// noTags is 1 + the group of tags last found missing, 0 if none: asked again only for
+	// another group.
+	noTags uint64
+
+	jobs chan readJob
+	out  chan readResult
+	free chan []byte // block buffers, serveReadAhead of them
+	done chan struct{}
+}
+
+type readJob struct {
+	hash  []byte
+	index uint64
+}
+
+type readResult struct {
+	blk Block
+	buf []byte // the buffer blk.Data is in, to give back on free once sent
+	err error
+}
+
+func (s *Service) newBlockReader(ctx context.Context, root store.Hash, inFile map[store.Hash]bool) *blockReader {
+	r := &blockReader{s: s, ctx: ctx, root: root, inFile: inFile, tags: NewTagReader(s.cfg.Store, root),
+		jobs: make(chan readJob, serveReadAhead), out: make(chan readResult, serveReadAhead), free: make(chan []byte, serveReadAhead),
+		done: make(chan struct{})}
+	for range serveReadAhead {
+		r.free <- nil
+	}
+	go r.run()
+	return r
+}
+
+func (r *blockReader) run() {
+	defer close(r.done)
+	for j := range r.jobs {
+		buf := <-r.free
+		r.out <- r.read(j, buf)
+	}
+}
+
+// skip takes n results nobody will send and gives their buffers back.
+func (r *blockReader) skip(n int) {
+	for range n {
+		r.free <- (<-r.out).buf
+	}
+}
+
+// stop ends the goroutine and waits for it.
+func (r *blockReader) stop() {
+	close(r.jobs)
+	<-r.done
+}
+
+// read reads one requested block into buf, or makes an empty block if it is not part of the file
+// or the store cannot give it.
+func (r *blockReader) read(j readJob, buf []byte) readResult {
+	out := Block{Index: j.index, Hash: j.hash}
+	if len(j.hash) != store.HashSize || !r.inFile[store.Hash(j.hash)] {
+		return readResult{blk: out, buf: buf}
+	}
+	data, err := r.s.cfg.Store.AppendBlock(r.ctx, buf[:0], store.Hash(j.hash))
+	switch {
+	case err == nil:
+		if f := r.s.cfg.Faults.CorruptBlock; f != nil && j.index != LinkIndex && f(r.root, j.index) && len(data) > 0 {
+			data[0] ^= 0xff
 		}
+		out.Data, out.Tag = data, r.tag(j.index)
+		return readResult{blk: out, buf: data}
+	case errors.Is(err, store.ErrBlockNotFound) || errors.Is(err, store.ErrCorruptBlock):
+		r.s.log.Info("fs cannot serve block", "file", r.root, "block", store.Hash(j.hash), "err", err)
+		return readResult{blk: out, buf: buf}
+	default:
+		return readResult{buf: buf, err: err}
 	}
-	if err := c.send(&BlockFlights{TimeStamp: time.Now().UnixNano(), Blocks: []Block{out}}); err != nil {
-		return buf, err
+}
+
+// tag returns the stored tag of data block index, nil if there is none (link blocks have none).
+// One reader serves the session, so a group of tags is read once, not once per block.
+func (r *blockReader) tag(index uint64) []byte {
+	if index == LinkIndex || r.noTags == 1+index/TagGroup {
+		return nil
 	}
-	if out.Data != nil {
-		s.served.Add(1)
-		gate.sent(index, len(out.Data))
+	t, err := r.tags.Tag(r.ctx, index)
+	if err != nil {
+		if errors.Is(err, store.ErrMetaNotFound) {
+			r.noTags = 1 + index/TagGroup
+		}
+		return nil
 	}
-	return buf, nil
+	return t
 }

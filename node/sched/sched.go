@@ -335,16 +335,26 @@ func (s *Scheduler) deadline(p *peer, now time.Time, queued int) time.Time {
 // block is then in flight at both, and the first good copy wins), then waiting blocks in the order
 // given to New.
 func (s *Scheduler) Next(id string, max int) []Block {
+	return s.NextBatch(id, 1, max)
+}
+
+// NextBatch is Next handing out blocks only in batches: it returns none while fewer than least
+// requests fit in the peer's window (or half its window, when that is smaller), so a caller that
+// asks after every delivery sends a few large requests instead of one per block, and a peer's
+// queue is refilled before it drains.
+func (s *Scheduler) NextBatch(id string, least, max int) []Block {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.peers[id]
 	if !ok || p.state != Active {
 		return nil
 	}
-	room := min(max, s.windowOf(p)-len(p.inflight))
-	if room <= 0 {
+	w := s.windowOf(p)
+	free := w - len(p.inflight)
+	if free <= 0 || free < min(least, max, (w+1)/2) {
 		return nil
 	}
+	room := min(max, free)
 	now := s.cfg.Now()
 	var picked []int
 	for _, pos := range s.late(p, now) {

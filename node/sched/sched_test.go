@@ -251,3 +251,46 @@ func TestConcurrentPeers(t *testing.T) {
 		t.Fatalf("%d blocks newly held, want 2000", total)
 	}
 }
+
+func TestNextBatch(t *testing.T) {
+	s, _ := newSched(t, 1000, Config{InitialWindow: 8, MaxFailures: 100})
+	s.AddPeer("p", nil)
+	bs := s.NextBatch("p", 4, 16)
+	if len(bs) != 8 {
+		t.Fatalf("first batch %d blocks, want the whole window of 8", len(bs))
+	}
+	// Nothing until least (4) requests fit in the window; then the whole room.
+	for _, b := range bs[:3] {
+		s.Failed("p", b, Refused)
+	}
+	if got := s.NextBatch("p", 4, 16); len(got) != 0 {
+		t.Fatalf("3 free of 8 with least 4: got %d blocks", len(got))
+	}
+	s.Failed("p", bs[3], Refused)
+	if got := s.NextBatch("p", 4, 16); len(got) != 4 {
+		t.Fatalf("4 free of 8 with least 4: got %d blocks, want 4", len(got))
+	}
+	// least above half the window waits for half the window only.
+	s.Failed("p", bs[4], Refused)
+	s.Failed("p", bs[5], Refused)
+	s.Failed("p", bs[6], Refused)
+	if got := s.NextBatch("p", 16, 16); len(got) != 0 {
+		t.Fatalf("3 free of 8 with least 16: got %d blocks", len(got))
+	}
+	s.Failed("p", bs[7], Refused)
+	if got := s.NextBatch("p", 16, 16); len(got) != 4 {
+		t.Fatalf("4 free of 8 with least 16: got %d blocks, want 4", len(got))
+	}
+	// A window of 1 still gets its one block.
+	s1, _ := newSched(t, 10, Config{InitialWindow: 1})
+	s1.AddPeer("p", nil)
+	if got := s1.NextBatch("p", 16, 16); len(got) != 1 {
+		t.Fatalf("window 1: got %d blocks", len(got))
+	}
+	// Fewer blocks left than least: they are handed out.
+	s3, _ := newSched(t, 3, Config{InitialWindow: 8})
+	s3.AddPeer("p", nil)
+	if got := s3.NextBatch("p", 16, 16); len(got) != 3 {
+		t.Fatalf("3 blocks left: got %d", len(got))
+	}
+}

@@ -149,18 +149,28 @@ type asked struct {
 }
 
 func (f *fetcher) wake() {
-	select {
-	case f.kick <- struct{}{}:
-	default:
-	}
+	f.kickWait()
 	f.mu.Lock()
 	ps := f.peers
 	f.mu.Unlock()
 	for _, p := range ps {
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		p.wakeRequester()
+	}
+}
+
+// kickWait wakes the wait loop (the download may be complete or stalled).
+func (f *fetcher) kickWait() {
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// wakeRequester wakes p's requester: its window may have room.
+func (p *fetchPeer) wakeRequester() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -187,14 +197,16 @@ func (f *fetcher) wait(ctx context.Context) error {
 	}
 }
 
-// request keeps the peer's window full. Late blocks are not failed here: the scheduler already
+// request keeps the peer's window full, in batches: it asks once half the window (or
+// requestBatch) is free, so the holder gets a few large requests rather than one per delivery.
+// Late blocks are not failed here: the scheduler already
 // offers them to the other holders (straggler re-request) and takes whichever copy comes first; a
 // holder that is really gone is caught by its connection's keepalive (PeerGone).
 func (f *fetcher) request(ctx context.Context, p *fetchPeer) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		bs := f.sc.Next(p.id, requestBatch)
+		bs := f.sc.NextBatch(p.id, requestBatch, requestBatch)
 		if len(bs) > 0 {
 			hs := make([]store.Hash, len(bs))
 			idx := make([]uint64, len(bs))
@@ -253,8 +265,10 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 		sent, verified, n := false, false, 0
 		if blk.Index != uint64(a.b.Index) || len(blk.Data) == 0 {
 			f.sc.Failed(p.id, a.b, sched.Refused)
+			f.wake() // the block goes back to the pool, for any holder
 		} else if c, err := store.Check(want, blk.Data); err != nil {
 			f.sc.Failed(p.id, a.b, sched.WrongHash)
+			f.wake()
 		} else {
 			verified, n = true, len(blk.Data)
 			// Hashed once here; the writer stores it without hashing again.
@@ -266,7 +280,11 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 				case <-ctx.Done():
 					return
 				}
+				if f.sc.Complete() {
+					f.kickWait()
+				}
 			}
+			p.wakeRequester() // room in this holder's window; other holders' did not change
 		}
 		if verified && p.d.Pay.Received(ctx, n) != nil { // cannot pay this holder: use the others
 			f.sc.Failed(p.id, sched.Block{}, sched.PeerGone)
@@ -277,7 +295,6 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 		if !sent && buf == nil && cap(blk.Data) >= store.BlockSize {
 			buf = blk.Data[:0] // not handed to the writer: receive the next block into it
 		}
-		f.wake()
 		f.publish(false)
 	}
 }
