@@ -309,11 +309,11 @@ func (a *accounts) formKey(k tea.KeyPressMsg) tea.Cmd {
 			a.form.err = ""
 			return a.submitChannel()
 		}
-		if cmd := a.submit(); a.actionID != 0 {
+		cmd := a.submit()
+		if a.actionID != 0 {
 			return tea.Batch(cmd, a.spin.Tick)
-		} else {
-			return cmd
 		}
+		return cmd
 	}
 	return cmd
 }
