@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"dsp/status"
 
 	"dsp/wire"
 )
@@ -66,4 +67,14 @@ func (in *Incoming) IsRequest() bool { return in.Msg.RequestNonce != 0 && !in.Ms
 // when op is 0.
 func (in *Incoming) Reply(ctx context.Context, op wire.Opcode, payload any) error {
 	return in.Peer.reply(ctx, in.Msg.RequestNonce, op, payload)
+}
+
+// ReplyError answers the request in with an ErrorReply carrying err's spec status code (what
+// returning err from Receive does), for a component that answers from a goroutine of its own.
+func (in *Incoming) ReplyError(ctx context.Context, err error) error {
+	code, name := status.CodeOf(err, status.InternalError.Num()), status.NameOf(err)
+	if name == "" {
+		name = status.InternalError.Name()
+	}
+	return in.Reply(ctx, OpErrorReply, &ErrorReply{Code: code, Name: name, Msg: err.Error()})
 }

@@ -546,11 +546,7 @@ func (p *Peer) deliver(ctx context.Context, in *Incoming) error {
 	err := c.Receive(in)
 	switch {
 	case err != nil && m.RequestNonce != 0:
-		code, name := status.CodeOf(err, status.InternalError.Num()), status.NameOf(err)
-		if name == "" {
-			name = status.InternalError.Name()
-		}
-		return in.Reply(ctx, OpErrorReply, &ErrorReply{Code: code, Name: name, Msg: err.Error()})
+		return in.ReplyError(ctx, err)
 	case err != nil:
 		p.h.log.Warn("component failed a message", "peer", p.account.String(), "opcode", m.Opcode.String(), "err", err)
 	case m.NeedAck:

@@ -25,7 +25,7 @@ const channelWatchEvery = 2 * time.Second
 // for free and skips priced holders) and closes it with the node, and registers the channel
 // component (cooperative closes; refused with NO_DSP without a store) with h.
 func (n *Node) openChannels(nd *node.Node, h *node.Host) error {
-	if err := h.Register(channelComponent{n: n}, channelRange); err != nil {
+	if err := h.Register(newChannelComponent(n), channelRange); err != nil {
 		return err
 	}
 	if n.cfg.DataDir == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"dsp/channel"
@@ -60,10 +61,20 @@ func init() {
 // coopDialTimeout bounds reaching the partner's node at one address.
 const coopDialTimeout = 10 * time.Second
 
-// channelComponent answers the channel range: CoopClose requests.
+// channelComponent answers the channel range: CoopClose requests. Answering looks the channel up
+// on the ledger, which a node may reach through the very peer that asks, so it runs in a goroutine
+// of the component's (never on the peer's dispatch loop); Cleanup stops and waits for them.
 type channelComponent struct {
 	node.BaseComponent
-	n *Node
+	n    *Node
+	ctx  context.Context
+	stop context.CancelFunc
+	wg   *sync.WaitGroup
+}
+
+func newChannelComponent(n *Node) channelComponent {
+	ctx, stop := context.WithCancel(context.Background())
+	return channelComponent{n: n, ctx: ctx, stop: stop, wg: new(sync.WaitGroup)}
 }
 
 // Receive implements node.Component.
@@ -75,14 +86,27 @@ func (c channelComponent) Receive(in *node.Incoming) error {
 	if !ok {
 		return status.New(status.InvalidParams, "channel: %s is not a request", in.Msg.Opcode)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-	defer cancel()
-	reply, err := c.n.answerCoopClose(ctx, in.Peer.Account(), req)
-	if err != nil {
-		c.n.log.Info("refused a cooperative close", "peer", in.Peer.Account(), "err", err)
-		return err
+	if c.ctx.Err() != nil {
+		return status.New(status.NetReconnectPeerFailed, "channel: node closing")
 	}
-	return in.Reply(ctx, OpCoopCloseReply, reply)
+	c.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, requestTimeout)
+		defer cancel()
+		reply, err := c.n.answerCoopClose(ctx, in.Peer.Account(), req)
+		if err != nil {
+			c.n.log.Info("refused a cooperative close", "peer", in.Peer.Account(), "err", err)
+			_ = in.ReplyError(ctx, err)
+			return
+		}
+		_ = in.Reply(ctx, OpCoopCloseReply, reply)
+	})
+	return nil
+}
+
+// Cleanup implements node.Component: it stops the answers still running and waits for them.
+func (c channelComponent) Cleanup(*node.Host) {
+	c.stop()
+	c.wg.Wait()
 }
 
 // answerCoopClose checks and signs peer's request to close a channel between it and this node.
