@@ -138,7 +138,7 @@ func (a *accounts) Update(msg tea.Msg) tea.Cmd {
 		return a.listKey(msg)
 	case resultMsg[channelData]:
 		if msg.id == a.ch.loadID {
-			a.channelsLoaded(msg)
+			return a.channelsLoaded(msg)
 		}
 		return nil
 	case resultMsg[chanDone]:

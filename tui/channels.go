@@ -137,23 +137,38 @@ func (a *accounts) loadChannels() tea.Cmd {
 	})
 }
 
-func (a *accounts) channelsLoaded(msg resultMsg[channelData]) {
+// channelsLoaded takes a load of the pane. A reload that finds a channel in another state (the
+// node settles closing channels by itself) reloads the balances too and drops the last message,
+// which spoke of the old state.
+func (a *accounts) channelsLoaded(msg resultMsg[channelData]) tea.Cmd {
 	p := &a.ch
 	p.loading = false
 	if msg.err != nil {
 		p.err, p.loaded = errText(msg.err), false
-		return
+		return nil
 	}
 	keep := ""
 	if sel, ok := p.selected(); ok {
 		keep = sel.ID
 	}
+	changed := p.loaded && !sameStates(p.data.list.Channels, msg.val.list.Channels)
 	p.err, p.data, p.loaded, p.loadedAt = "", msg.val, true, a.env.opts.Now()
 	chans := p.data.list.Channels
 	if i := slices.IndexFunc(chans, func(c client.Channel) bool { return c.ID == keep }); i >= 0 {
 		p.cursor = i
 	}
 	p.cursor = max(0, min(p.cursor, len(chans)-1))
+	if !changed || a.actionID != 0 {
+		return nil
+	}
+	a.err, a.info = "", ""
+	a.loadID, a.loading = a.env.nextID(), true
+	return call(a.env, a.loadID, func(ctx context.Context, c Client) ([]client.Account, error) { return c.Accounts(ctx) })
+}
+
+// sameStates reports whether x and y list the same channels in the same states.
+func sameStates(x, y []client.Channel) bool {
+	return slices.EqualFunc(x, y, func(a, b client.Channel) bool { return a.ID == b.ID && a.State == b.State })
 }
 
 // heightChanged keeps the settle deadlines current and reloads the channels while one is
@@ -226,8 +241,8 @@ func (a *accounts) settle(sel client.Channel) tea.Cmd {
 		a.info, a.err = "", fmt.Sprintf("Channel %s is already %s", short, sel.State)
 		return nil
 	case !a.ch.settleable(sel):
-		a.info, a.err = "", fmt.Sprintf("Channel %s settles from height %d (the ledger is at %d: %d blocks to go)",
-			short, sel.SettleHeight, a.ch.data.height, sel.SettleHeight-a.ch.data.height)
+		a.info, a.err = "", fmt.Sprintf("Channel %s settles from height %d: %d blocks to go",
+			short, sel.SettleHeight, sel.SettleHeight-a.ch.data.height)
 		return nil
 	}
 	id := sel.ID
@@ -253,7 +268,7 @@ func (a *accounts) confirmKey(k tea.KeyPressMsg) tea.Cmd {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("Channel %s closing since block %d: settle once its challenge period is over", short, r.Height), nil
+		return fmt.Sprintf("Channel %s closing since block %d", short, r.Height), nil
 	})
 }
 
@@ -377,7 +392,7 @@ func (a *accounts) submitChannel() tea.Cmd {
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("Channel %s to %s open with %d deposited", shortMiddle(ch.ID, 13), ch.Partner, ch.Deposit), nil
+			return fmt.Sprintf("Channel %s to %s open, %d deposited", shortMiddle(ch.ID, 13), shortAddr(ch.Partner, 13), ch.Deposit), nil
 		})
 	case "deposit":
 		sel, ok := a.ch.selected()

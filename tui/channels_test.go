@@ -101,7 +101,7 @@ func TestChannelOpenForm(t *testing.T) {
 	d.typ("1000")
 	d.press("enter")
 	d.lacks("Open a payment channel")
-	d.contains("to "+faketest.Addr(15).String()+" open with 1000 deposited", "5 · key", "999000")
+	d.contains("to "+shortAddr(faketest.Addr(15), 13)+" open, 1000 deposited", "5 · key", "999000")
 	chans := fakeChannels(t, c)
 	if last := chans[len(chans)-1]; len(chans) != 5 || last.Partner != faketest.Addr(15) || last.Deposit != 1000 || last.State != "open" {
 		t.Fatalf("channels after open: %+v", chans)
@@ -119,7 +119,7 @@ func TestChannelOpenForm(t *testing.T) {
 	d.press("tab")
 	d.typ("250")
 	d.press("enter")
-	d.contains("to "+faketest.Addr(1).String()+" open with 250 deposited", "6 · key")
+	d.contains("to "+shortAddr(faketest.Addr(1), 13)+" open, 250 deposited", "6 · key")
 }
 
 // Deposit, close (after y), settle: refused while the challenge period runs, offered and done
@@ -158,7 +158,7 @@ func TestChannelDepositCloseSettle(t *testing.T) {
 	}
 	d.lacks("s settle") // not yet allowed
 	d.press("s")
-	d.contains("settles from height 1262 (the ledger is at 1202: 60 blocks to go)")
+	d.contains("settles from height 1262: 60 blocks to go")
 	d.press("+")
 	d.contains("is closing: deposits go to open channels only")
 	d.lacks("Deposit to channel")
@@ -263,4 +263,19 @@ func TestChannelActionInProgress(t *testing.T) {
 	d.pump()
 	d.contains("closing since block 1201", "closing until 1261")
 	d.lacks("Closing the channel…")
+}
+
+// The node settles a closing channel by itself once allowed: the pane, reloading as the height
+// moves, shows it settled and the balance with the payout.
+func TestChannelSettledByNode(t *testing.T) {
+	c := faketest.New()
+	d := newDriver(t, c, 120, 40, Options{})
+	d.contains("closing until 1230", "1000000")
+	c.SetHeight(1230)
+	if _, err := c.SettleChannel(t.Context(), fakeChannels(t, c)[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	d.send(heightMsg{height: 1231})
+	d.contains("settled, paid out 8700", "1008700")
+	d.lacks("closing until 1230")
 }
