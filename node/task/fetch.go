@@ -71,7 +71,7 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 		return status.Wrap(status.TaskAddGetBlockRequestFailed, err, "schedule %s", root)
 	}
 	f := &fetcher{m: m, t: t, sc: sc, hashes: hashes, kick: make(chan struct{}, 1), writes: make(chan store.Checked, writeBlocks),
-		writeErr: make(chan error, 1), bufs: make(chan []byte, 2*writeBlocks)}
+		writeErr: make(chan error, 1), bufs: make(chan []byte, 2*writeBlocks+len(sessions))}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg, wwg sync.WaitGroup
@@ -320,10 +320,15 @@ func (f *fetcher) putBuf(b []byte) {
 	}
 }
 
-// Write batching of downloaded blocks: a transaction takes what arrives within writeDelay of its
-// first block, up to writeBlocks blocks, so a commit (and its fsync) covers megabytes, not a block.
+// Write batching of downloaded blocks. Each commit writes its pages and syncs the file twice
+// (bbolt), so a commit must cover megabytes, not a block: the writer takes every block already
+// queued, up to writeBlocks, and when that is fewer than writeMin it waits up to writeDelay after
+// the first for more. While a commit runs, the next blocks queue (up to writeBlocks), so when the
+// disk is the slower side the batches grow to writeBlocks by themselves and each sync covers
+// 16 MiB.
 const (
-	writeBlocks = 32
+	writeBlocks = 64
+	writeMin    = 16
 	writeDelay  = 20 * time.Millisecond
 )
 
@@ -332,28 +337,15 @@ func (f *fetcher) writer(ctx context.Context) {
 	var batch []store.Checked
 	failed := false
 	timer := time.NewTimer(writeDelay)
-	defer timer.Stop()
+	timer.Stop()
 	for b := range f.writes {
 		batch = append(batch[:0], b)
-		timer.Reset(writeDelay)
-	more:
-		for len(batch) < writeBlocks {
-			select {
-			case nb, ok := <-f.writes:
-				if !ok {
-					break more
-				}
-				batch = append(batch, nb)
-			case <-timer.C:
-				break more
+		open := f.collect(&batch, timer)
+		if !failed {
+			if err := f.m.cfg.Store.PutChecked(context.WithoutCancel(ctx), batch); err != nil {
+				failed = true
+				f.writeErr <- status.Wrap(status.TaskFsPutBlockFailed, err, "store downloaded blocks")
 			}
-		}
-		if failed {
-			continue
-		}
-		if err := f.m.cfg.Store.PutChecked(context.WithoutCancel(ctx), batch); err != nil {
-			failed = true
-			f.writeErr <- status.Wrap(status.TaskFsPutBlockFailed, err, "store downloaded blocks")
 		}
 		f.mu.Lock()
 		for _, b := range batch {
@@ -364,7 +356,44 @@ func (f *fetcher) writer(ctx context.Context) {
 			f.putBuf(b.Data())
 		}
 		clear(batch)
+		if !open {
+			return
+		}
 	}
+}
+
+// collect adds to batch the blocks already queued (up to writeBlocks) and, while it holds fewer
+// than writeMin, those arriving within writeDelay. It reports false once f.writes is closed.
+func (f *fetcher) collect(batch *[]store.Checked, timer *time.Timer) bool {
+	for len(*batch) < writeBlocks {
+		select {
+		case b, ok := <-f.writes:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, b)
+			continue
+		default:
+		}
+		break
+	}
+	if len(*batch) >= writeMin {
+		return true
+	}
+	timer.Reset(writeDelay)
+	defer timer.Stop()
+	for len(*batch) < writeMin {
+		select {
+		case b, ok := <-f.writes:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, b)
+		case <-timer.C:
+			return true
+		}
+	}
+	return true
 }
 
 // publish reports the scheduler's progress, at most every 100 ms unless force.
