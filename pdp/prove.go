@@ -130,6 +130,7 @@ func combineInto(F fr.Vector, blocks [][]byte, nu []fr.Element) int {
 			m.ScalarMul(m, &nuR[k])
 			f := F[lo : lo+len(m)]
 			f.Add(f, m)
+			cleanUpper()
 		}
 	})
 	return width

@@ -46,6 +46,7 @@ func (sk *SecretKey) eval(block []byte) fr.Element {
 	m := fr.Vector(loadSectors(*sp, block))
 	// m holds m_j * R^-1, so the inner product is f(alpha) * R^-1; xR = x*R fixes both at once.
 	e := m.InnerProduct(sk.powers[:len(m)])
+	cleanUpper()
 	sectorPool.Put(sp)
 	e.Mul(&e, &sk.xR)
 	return e
