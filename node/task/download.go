@@ -263,7 +263,8 @@ func (m *Manager) fetchLinks(ctx context.Context, root store.Hash, sessions []*f
 	}
 }
 
-// fetchFrom requests blocks from one holder and stores them, each checked against its hash.
+// fetchFrom requests blocks from one holder and stores them, each checked against its hash, in
+// transactions of up to linkBatch blocks (not one per block: a level of link blocks can be long).
 func (m *Manager) fetchFrom(ctx context.Context, d *fs.DownloadConn, want []store.Hash) error {
 	idx := make([]uint64, len(want))
 	for i := range idx {
@@ -274,20 +275,29 @@ func (m *Manager) fetchFrom(ctx context.Context, d *fs.DownloadConn, want []stor
 	if err := d.Request(want, idx); err != nil {
 		return err
 	}
-	for _, h := range want {
+	var got []store.Checked
+	for i, h := range want {
 		b, err := d.Recv()
 		if err != nil {
 			return err
 		}
-		if store.Sum(b.Data) != h || len(b.Data) == 0 {
+		c, err := store.Check(h, b.Data)
+		if err != nil || len(b.Data) == 0 {
 			return fmt.Errorf("link block %s: %w", h, store.ErrHashMismatch)
 		}
-		if err := m.cfg.Store.PutBlock(ctx, h, b.Data); err != nil {
-			return err
+		got = append(got, c)
+		if len(got) == linkBatch || i == len(want)-1 {
+			if err := m.cfg.Store.PutChecked(ctx, got); err != nil {
+				return err
+			}
+			got = got[:0]
 		}
 	}
 	return nil
 }
+
+// linkBatch is the most link blocks fetchFrom stores in one transaction (8 MiB of full ones).
+const linkBatch = 256
 
 // writeOutput writes the complete file to path through a temporary name, decrypting it with
 // password if one is given (a wrong password fails before anything is written).
