@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -59,6 +60,9 @@ func TestNodeAPIOverHTTPAndInProcess(t *testing.T) {
 			})
 			if st.Address != b.Key().Address() || st.Peers[0].Address != a.Key().Address() || len(st.Roles) != 1 || st.Roles[0] != "fs" {
 				t.Fatalf("status %+v", st)
+			}
+			if want := hex.EncodeToString(a.Key().Public().Bytes()); st.Peers[0].Key != want {
+				t.Fatalf("peer key %q, want %q", st.Peers[0].Key, want)
 			}
 			if st.NetworkID != 1 || len(st.Listen) != 1 {
 				t.Fatalf("status %+v", st)

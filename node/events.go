@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/hex"
 	"sync"
 	"time"
 
@@ -74,7 +75,7 @@ func (e peerEvents) PeerDisconnect(p *Peer) { e.bus.publish(client.EventPeerDisc
 func peerInfo(p *Peer) client.PeerInfo {
 	in, out := p.Traffic()
 	return client.PeerInfo{
-		Address: p.Account(), URL: p.URL(), Dialed: p.Dialed(),
+		Address: p.Account(), Key: hex.EncodeToString(p.id.NetKey), URL: p.URL(), Dialed: p.Dialed(),
 		RTTMs: float64(p.RTT().Microseconds()) / 1000, BytesIn: in, BytesOut: out, Since: p.Since().UTC(),
 	}
 }

@@ -84,6 +84,7 @@ type accounts struct {
 
 	onChannels bool // the channel pane has the focus
 	ch         chanPane
+	peers      []client.PeerInfo // connected peers at the last status refresh (their keys open channels)
 }
 
 func newAccounts(e *env) *accounts {
@@ -147,6 +148,7 @@ func (a *accounts) Update(msg tea.Msg) tea.Cmd {
 		}
 		return a.done(msg.err, func() string { return msg.val.text })
 	case heightMsg:
+		a.peers = msg.peers
 		return a.heightChanged(msg.height)
 	case spinner.TickMsg:
 		if a.actionID == 0 {

@@ -246,7 +246,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if m.ledger == nil {
 				return m, m.statusTick()
 			}
-			return m, tea.Batch(m.statusTick(), m.broadcast(heightMsg{height: m.ledger.Height}))
+			return m, tea.Batch(m.statusTick(), m.broadcast(heightMsg{height: m.ledger.Height, peers: m.status.Peers}))
 		}
 	case statusTickMsg:
 		return m, m.refreshStatus()

@@ -307,8 +307,8 @@ func (a *accounts) activeAccount() (client.Account, bool) {
 }
 
 // partnerKey resolves the open form's partner: a hex public key (what a node's Accounts screen
-// shows as its key), or the address or label of another account of this wallet, whose key the
-// wallet knows. It refuses what the node would (INVALID_WALLET_ADDRESS for a key that does not
+// shows as its key), the address or label of another account of this wallet, whose key the
+// wallet knows, or the address of a connected peer, whose key its handshake proved. It refuses what the node would (INVALID_WALLET_ADDRESS for a key that does not
 // parse, PREPARE_CHANNEL_ERROR for a channel with oneself) and says what to enter instead of an
 // address it cannot turn into a key.
 func (a *accounts) partnerKey(in, own string) (string, error) {
@@ -322,9 +322,12 @@ func (a *accounts) partnerKey(in, own string) (string, error) {
 		}
 		return walletKey(acct)
 	}
-	if _, err := keys.ParseAddress(in); err == nil {
+	if addr, err := keys.ParseAddress(in); err == nil {
+		if i := slices.IndexFunc(a.peers, func(p client.PeerInfo) bool { return p.Address == addr && p.Key != "" }); i >= 0 {
+			return a.peers[i].Key, nil
+		}
 		return "", status.New(status.InvalidWalletAddress,
-			"%s is not an account of this wallet: a channel to it needs its public key (hex), which its node's Accounts screen shows as \"key\"", shortMiddle(in, 15))
+			"%s is neither an account of this wallet nor a connected peer: a channel to it needs its public key (hex), which its node's Accounts screen shows as \"key\"", shortMiddle(in, 15))
 	}
 	b, err := hex.DecodeString(in)
 	if err != nil {

@@ -51,11 +51,11 @@ func TestChannelOpenForm(t *testing.T) {
 	d.press("o")
 	d.contains("Open a payment channel from main", "Partner", "locked from the balance (1000000)")
 
-	d.typ(faketest.Addr(12).String())
+	d.typ(faketest.Addr(40).String())
 	d.press("tab")
 	d.typ("1000")
 	d.press("enter")
-	d.contains("error 40010 INVALID_WALLET_ADDRESS", "is not an account of this wallet: a channel to it needs its public key (hex)")
+	d.contains("error 40010 INVALID_WALLET_ADDRESS", "is neither an account of this wallet nor a connected peer: a channel to it needs its public key (hex)")
 
 	d.press("shift+tab")
 	d.clear()
@@ -120,6 +120,17 @@ func TestChannelOpenForm(t *testing.T) {
 	d.typ("250")
 	d.press("enter")
 	d.contains("to "+shortAddr(faketest.Addr(1), 13)+" open, 250 deposited", "6 · key")
+
+	// A connected peer, by address: its handshake proved its key.
+	d.press("o")
+	d.typ(faketest.Addr(12).String())
+	d.press("tab")
+	d.typ("300")
+	d.press("enter")
+	d.contains("to "+shortAddr(faketest.Addr(12), 13)+" open, 300 deposited", "7 · key")
+	if last := fakeChannels(t, c)[6]; last.Partner != faketest.Addr(12) || last.Deposit != 300 {
+		t.Fatalf("channel to a connected peer: %+v", last)
+	}
 }
 
 // Deposit, close (after y), settle: refused while the challenge period runs, offered and done

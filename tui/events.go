@@ -46,5 +46,9 @@ func waitEvent(ch <-chan client.Event) tea.Cmd {
 	}
 }
 
-// heightMsg is the ledger height of the latest status refresh, handed to every screen.
-type heightMsg struct{ height uint64 }
+// heightMsg is the ledger height and the connected peers of the latest status refresh, handed to
+// every screen.
+type heightMsg struct {
+	height uint64
+	peers  []client.PeerInfo
+}

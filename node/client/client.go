@@ -57,6 +57,7 @@ type Status struct {
 // PeerInfo is one connected peer.
 type PeerInfo struct {
 	Address  keys.Address `json:"address"`
+	Key      string       `json:"key"`      // hex keys.PublicKey.Bytes the peer proved in the handshake (what a channel to it is opened to)
 	URL      string       `json:"url"`      // where the peer listens ("" if it does not)
 	Dialed   bool         `json:"dialed"`   // this node dialed the connection
 	RTTMs    float64      `json:"rtt_ms"`   // last keepalive or ping round trip; 0 before one

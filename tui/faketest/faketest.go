@@ -85,7 +85,7 @@ func New() *Client {
 		{Address: Addr(1), Label: "savings", Scheme: "SHA256withECDSA", PublicKey: accountKey(1, keys.SHA256withECDSA), Balance: 250},
 	}
 	for i := 1; i <= 3; i++ {
-		c.peers = append(c.peers, client.PeerInfo{Address: Addr(10 + i), URL: fmt.Sprintf("kcp://10.0.0.%d:4001", i),
+		c.peers = append(c.peers, client.PeerInfo{Address: Addr(10 + i), Key: PeerKey(10 + i), URL: fmt.Sprintf("kcp://10.0.0.%d:4001", i),
 			Dialed: i != 2, RTTMs: float64(i) * 12.5, BytesIn: uint64(i) << 20, BytesOut: uint64(i) << 18, Since: Epoch.Add(-time.Duration(i) * time.Hour)})
 	}
 	c.nodes = []client.NodeInfo{
