@@ -199,9 +199,9 @@ func (f *fetcher) wait(ctx context.Context) error {
 
 // request keeps the peer's window full, in batches: it asks once half the window (or
 // requestBatch) is free, so the holder gets a few large requests rather than one per delivery.
-// Late blocks are not failed here: the scheduler already
-// offers them to the other holders (straggler re-request) and takes whichever copy comes first; a
-// holder that is really gone is caught by its connection's keepalive (PeerGone).
+// Late blocks are not failed here: the scheduler already offers them to the other holders
+// (straggler re-request) and takes whichever copy comes first; a holder that is really gone is
+// caught by its connection's keepalive (PeerGone).
 func (f *fetcher) request(ctx context.Context, p *fetchPeer) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
