@@ -351,10 +351,10 @@ func (s *Scheduler) NextBatch(id string, least, max int) []Block {
 	}
 	w := s.windowOf(p)
 	free := w - len(p.inflight)
-	if free <= 0 || free < min(least, max, (w+1)/2) {
+	room := min(max, free)
+	if room <= 0 || free < min(least, max, (w+1)/2) {
 		return nil
 	}
-	room := min(max, free)
 	now := s.cfg.Now()
 	var picked []int
 	for _, pos := range s.late(p, now) {
