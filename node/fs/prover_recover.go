@@ -243,15 +243,3 @@ func (s *Service) mayRecover(ctx context.Context, root []byte, peer keys.Address
 	c := findContract(cs, peer)
 	return c != nil && c.State == ledger.ContractRecovering
 }
-
-// servedTag returns the stored tag of data block index of root, nil if there is none.
-func (s *Service) servedTag(ctx context.Context, root store.Hash, index uint64) []byte {
-	if index == LinkIndex {
-		return nil
-	}
-	t, err := NewTagReader(s.cfg.Store, root).Tag(ctx, index)
-	if err != nil {
-		return nil
-	}
-	return t
-}
