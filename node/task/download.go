@@ -205,8 +205,9 @@ func (m *Manager) fetch(ctx context.Context, t *task, req DownloadRequest, root 
 		return err
 	}
 	m.setStatus(t, status.TaskDownloadRequestBlocks)
-	err = m.fetchData(ctx, t, root, sessions)
-	m.settlePay(ctx, t, sessions) // pays for what arrived, also when the download failed
+	pays := newPayRun(t, sessions)
+	err = m.fetchData(ctx, t, root, sessions, pays)
+	m.settlePay(ctx, t, pays) // pays for what arrived, also when the download failed
 	if err != nil {
 		return err
 	}

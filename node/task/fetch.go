@@ -24,7 +24,8 @@ const (
 // fetchData fetches the missing data blocks from every session at once with a scheduler: each
 // holder gets the next missing blocks within its window, a late block is asked again elsewhere,
 // a wrong block is fetched elsewhere and its sender penalized (banned after a few).
-func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessions []*fs.DownloadConn) error {
+// Each verified block is reported to its holder's payer in pays.
+func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessions []*fs.DownloadConn, pays *payRun) error {
 	tree, err := fs.Tree(ctx, m.cfg.Store, root)
 	if err != nil {
 		return status.Wrap(status.TaskGetUndownloadBlockFailed, err, "tree of %s", root)
@@ -50,6 +51,7 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 	held := total - len(missing)
 	m.progress(t, func(in *Info) {
 		in.Blocks, in.Held, in.Bytes, in.Peers = uint64(total), uint64(held), 0, nil
+		pays.fill(in)
 	})
 	if len(missing) == 0 {
 		return nil
@@ -70,7 +72,7 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 	if err != nil {
 		return status.Wrap(status.TaskAddGetBlockRequestFailed, err, "schedule %s", root)
 	}
-	f := &fetcher{m: m, t: t, sc: sc, hashes: hashes, kick: make(chan struct{}, 1), writes: make(chan store.Checked, writeBlocks),
+	f := &fetcher{m: m, t: t, sc: sc, pays: pays, hashes: hashes, kick: make(chan struct{}, 1), writes: make(chan store.Checked, writeBlocks),
 		writeErr: make(chan error, 1), bufs: make(chan []byte, 2*writeBlocks+len(sessions))}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -80,12 +82,12 @@ func (m *Manager) fetchData(ctx context.Context, t *task, root store.Hash, sessi
 		defer wwg.Done()
 		f.writer(ctx)
 	}()
-	for _, d := range sessions {
+	for i, d := range sessions {
 		id := d.Peer().Account().String()
 		if err := sc.AddPeer(id, nil); err != nil {
 			continue
 		}
-		p := &fetchPeer{id: id, d: d, gone: make(chan struct{}), wake: make(chan struct{}, 1)}
+		p := &fetchPeer{id: id, d: d, pay: pays.holders[i], gone: make(chan struct{}), wake: make(chan struct{}, 1)}
 		f.mu.Lock()
 		f.peers = append(f.peers, p)
 		f.mu.Unlock()
@@ -120,6 +122,7 @@ type fetcher struct {
 	m      *Manager
 	t      *task
 	sc     *sched.Scheduler
+	pays   *payRun
 	hashes map[int]store.Hash
 	kick   chan struct{}
 
@@ -136,6 +139,7 @@ type fetcher struct {
 type fetchPeer struct {
 	id   string
 	d    *fs.DownloadConn
+	pay  *holderPay
 	gone chan struct{}
 	wake chan struct{} // a block arrived somewhere: the window may have room
 
@@ -286,7 +290,7 @@ func (f *fetcher) receive(ctx context.Context, p *fetchPeer) {
 			}
 			p.wakeRequester() // room in this holder's window; other holders' did not change
 		}
-		if verified && p.d.Pay.Received(ctx, n) != nil { // cannot pay this holder: use the others
+		if verified && p.pay.received(ctx, n) != nil { // cannot pay this holder: use the others
 			f.sc.Failed(p.id, sched.Block{}, sched.PeerGone)
 			p.d.Close()
 			f.wake()
@@ -418,6 +422,7 @@ func (f *fetcher) publish(force bool) {
 			bytes += uint64(ps.Bytes)
 		}
 		in.Bytes = bytes
+		f.pays.fill(in)
 	})
 }
 

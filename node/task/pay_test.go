@@ -152,7 +152,7 @@ func TestPaidDownload(t *testing.T) {
 		t.Fatalf("final status %s", in.StatusName)
 	}
 	me := bob.key.Address()
-	var total uint64
+	var total, paid uint64
 	serving := 0
 	for _, h := range hs {
 		served := h.svc.Served(me, root)
@@ -164,6 +164,12 @@ func TestPaidDownload(t *testing.T) {
 		if got != served*h.price {
 			t.Errorf("holder at %d: earned %d for %d bytes served, want %d", h.price, got, served, served*h.price)
 		}
+		if p, ok := peerOf(in, h.key.Address()); !ok && served > 0 {
+			t.Errorf("holder at %d served %d bytes and is not among the task's peers", h.price, served)
+		} else if ok && (p.Price != h.price || p.Paid != got) {
+			t.Errorf("holder at %d: the task reports price %d, paid %d; the holder earned %d", h.price, p.Price, p.Paid, got)
+		}
+		paid += got
 		if owed := h.chans.Owed(me); owed != 0 {
 			t.Errorf("holder at %d: bob still owes %d", h.price, owed)
 		}
@@ -177,6 +183,36 @@ func TestPaidDownload(t *testing.T) {
 	if serving < 2 {
 		t.Fatalf("%d holders served: want the scheduler to use several", serving)
 	}
+	if in.Paid != paid {
+		t.Fatalf("the task reports %d paid in all, the holders earned %d", in.Paid, paid)
+	}
+	// Persisted: the manager reopened on its file reports the same.
+	if err := bob.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := w.openManager(bob, nil)
+	again, err := m2.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Paid != in.Paid || len(again.Peers) != len(in.Peers) {
+		t.Fatalf("after reopening: paid %d, %d peers; before: %d, %d", again.Paid, len(again.Peers), in.Paid, len(in.Peers))
+	}
+	for i, p := range again.Peers {
+		if p.Price != in.Peers[i].Price || p.Paid != in.Peers[i].Paid {
+			t.Errorf("after reopening, peer %s: price %d paid %d, was %d %d", p.Account, p.Price, p.Paid, in.Peers[i].Price, in.Peers[i].Paid)
+		}
+	}
+}
+
+// peerOf returns the task's entry of holder.
+func peerOf(in Info, holder keys.Address) (PeerProgress, bool) {
+	for _, p := range in.Peers {
+		if p.Account == holder {
+			return p, true
+		}
+	}
+	return PeerProgress{}, false
 }
 
 // TestUnpaidCutOff: a downloader that takes blocks without paying is refused with
@@ -294,27 +330,37 @@ func TestPaymentHolderCrash(t *testing.T) {
 	f3 := w.uploadTo(store.BlockSize+3, 1, 7)
 	bob, bobChans := w.payingClient("bob")
 	me := bob.key.Address()
-	download := func(f store.Hash) {
+	download := func(f store.Hash) Info {
 		t.Helper()
 		id, err := bob.m.Download(ctxT(t, 5e9), DownloadRequest{Hash: f.String()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wait(t, bob.m, id, Done)
+		return wait(t, bob.m, id, Done)
 	}
-	download(f1)
+	// taskPaid checks what a download reports it paid the holder.
+	taskPaid := func(in Info, want uint64) {
+		t.Helper()
+		p, ok := peerOf(in, h.key.Address())
+		if !ok || p.Price != price || p.Paid != want || in.Paid != want {
+			t.Fatalf("download of %s reports %+v and %d paid in all, want price %d and %d paid", in.FileHash, p, in.Paid, price, want)
+		}
+	}
+	in1 := download(f1)
 	served1 := h.svc.Served(me, f1)
 	if got := earned(t, h.chans, me, f1); served1 == 0 || got != served1*price {
 		t.Fatalf("first download: earned %d for %d bytes", got, served1)
 	}
+	taskPaid(in1, served1*price)
 
 	// The holder's store dies: the second download's payment is sent and not saved.
 	h.chans.Close()
-	download(f2)
+	in2 := download(f2)
 	served2 := h.svc.Served(me, f2)
 	if sent := sentTo(t, w, bobChans, me, h.key.Address()); sent != (served1+served2)*price {
 		t.Fatalf("bob's channel transferred %d, want %d", sent, (served1+served2)*price)
 	}
+	taskPaid(in2, 0) // the holder never acknowledged it
 
 	// The holder restarts on the same store file.
 	h.host.Close()
@@ -324,8 +370,9 @@ func TestPaymentHolderCrash(t *testing.T) {
 	if got := earned(t, h.chans, me, f1) + earned(t, h.chans, me, f2); got != served1*price {
 		t.Fatalf("after the restart the holder holds %d, want the first payment %d", got, served1*price)
 	}
-	download(f3)
+	in3 := download(f3)
 	served3 := h.svc.Served(me, f3)
+	taskPaid(in3, served3*price) // its own increment; the proof also carried the second's
 	want := (served1 + served2 + served3) * price
 	var total uint64
 	for _, f := range []store.Hash{f1, f2, f3} {
@@ -336,5 +383,26 @@ func TestPaymentHolderCrash(t *testing.T) {
 	}
 	if sent := sentTo(t, w, bobChans, me, h.key.Address()); sent != want {
 		t.Fatalf("bob transferred %d, want %d (paid twice or not at all)", sent, want)
+	}
+}
+
+// TestPayRunEarlierRuns: a run of a download starts from what the task's info says earlier runs
+// paid: a holder paid before keeps its amount (and stays listed when this run does not use it),
+// new payments add to it and to the task's total.
+func TestPayRunEarlierRuns(t *testing.T) {
+	a, b := genKey(t).Address(), genKey(t).Address()
+	tk := &task{info: Info{Paid: 10, Peers: []PeerProgress{{Account: a, Price: 2, Paid: 10, Held: 5}, {Account: b, Held: 3}}}}
+	r := newPayRun(tk, nil)
+	in := Info{Peers: []PeerProgress{{Account: b, Held: 1}}}
+	r.fill(&in)
+	want := []PeerProgress{{Account: b, Held: 1}, {Account: a, Price: 2, Paid: 10, Done: true}}
+	if in.Paid != 10 || len(in.Peers) != 2 || in.Peers[0] != want[0] || in.Peers[1] != want[1] {
+		t.Fatalf("first fill: paid %d, peers %+v", in.Paid, in.Peers)
+	}
+	r.add(a, 4)
+	in = Info{Peers: []PeerProgress{{Account: a, Held: 2}}}
+	r.fill(&in)
+	if in.Paid != 14 || len(in.Peers) != 1 || in.Peers[0].Paid != 14 {
+		t.Fatalf("after a payment: paid %d, peers %+v", in.Paid, in.Peers)
 	}
 }

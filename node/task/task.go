@@ -98,6 +98,14 @@ type PeerProgress struct {
 	Wrong int     `json:"wrong,omitempty"`
 	Done  bool    `json:"done,omitempty"`
 	Err   string  `json:"err,omitempty"`
+	// Price is, for a download, the holder's price per byte of data block as its download-ack
+	// stated it (0: free).
+	Price uint64 `json:"price,omitempty"`
+	// Paid is, for a download, what this task has paid the holder over its payment channel, in
+	// all runs: the sum of the balance-proof increments it sent, each counted once the holder
+	// acknowledged it. A holder paid in an earlier run and not used in this one stays listed
+	// (Done) with what it was paid.
+	Paid uint64 `json:"paid,omitempty"`
 }
 
 // Info is a snapshot of a task; it is also what is persisted.
@@ -121,6 +129,8 @@ type Info struct {
 	Held   uint64         `json:"held"`
 	Bytes  uint64         `json:"bytes"` // block bytes transferred in this run
 	Peers  []PeerProgress `json:"peers,omitempty"`
+	// Paid is what a download has paid its holders in all (the sum of its peers' Paid).
+	Paid uint64 `json:"paid,omitempty"`
 
 	Upload   *UploadRequest   `json:"upload,omitempty"`
 	Download *DownloadRequest `json:"download,omitempty"`
