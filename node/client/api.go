@@ -298,6 +298,7 @@ type Task struct {
 	Held         uint64           `json:"held"`
 	Bytes        uint64           `json:"bytes"`
 	Peers        []TaskPeer       `json:"peers,omitempty"`
+	Paid         uint64           `json:"paid,omitempty"` // a download's payments to its holders in all
 	Upload       *UploadRequest   `json:"upload,omitempty"`
 	Download     *DownloadRequest `json:"download,omitempty"`
 	Encrypted    bool             `json:"encrypted,omitempty"`
@@ -316,6 +317,10 @@ type TaskPeer struct {
 	Wrong   int          `json:"wrong,omitempty"`
 	Done    bool         `json:"done,omitempty"`
 	Err     string       `json:"err,omitempty"`
+	// Price is a download holder's price per byte as its download-ack stated it (0: free); Paid
+	// what this task paid it, counted as the holder acknowledged each payment.
+	Price uint64 `json:"price,omitempty"`
+	Paid  uint64 `json:"paid,omitempty"`
 }
 
 // URLRecord is a dsp:// name on the ledger.

@@ -18,7 +18,8 @@ import (
 // TestDevnetPaidDownload: three FS nodes with prices 1, 2 and 3 hold a public file; a new node
 // downloads it from all of them at once. Afterwards each holder's earnings for the file (through
 // its client API) equal the data bytes it served times its price, and the downloader's channels
-// (through its client API) show the same amounts sent.
+// (through its client API) show the same amounts sent, as does the download task for each holder
+// (its price and what it paid) and in all.
 func TestDevnetPaidDownload(t *testing.T) {
 	prices := []uint64{1, 2, 3}
 	d, err := Start(ctxT(t, 60*time.Second), Config{Dir: t.TempDir(), FS: 3, BlockInterval: 100 * time.Millisecond,
@@ -58,7 +59,7 @@ func TestDevnetPaidDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitTask(t, c, task.ID)
+	done := waitTask(t, c, task.ID)
 	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, content) {
 		t.Fatalf("downloaded %d bytes, err %v", len(got), err)
 	}
@@ -69,7 +70,7 @@ func TestDevnetPaidDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var total uint64
+	var total, paid uint64
 	serving := 0
 	for i, fsn := range d.FS {
 		served := fsn.FS().Served(me, root)
@@ -102,6 +103,23 @@ func TestDevnetPaidDownload(t *testing.T) {
 		if sent != earned {
 			t.Errorf("fs%d: the downloader's channels sent %d, the holder earned %d", i+1, sent, earned)
 		}
+		// The task says the same of this holder.
+		var peer *client.TaskPeer
+		for j := range done.Peers {
+			if done.Peers[j].Account == fsn.Key().Address() {
+				peer = &done.Peers[j]
+			}
+		}
+		switch {
+		case peer == nil && served > 0:
+			t.Errorf("fs%d served %d bytes and is not among the task's peers", i+1, served)
+		case peer != nil && (peer.Price != prices[i] || peer.Paid != earned):
+			t.Errorf("fs%d: the task reports price %d, paid %d; the holder earned %d at %d", i+1, peer.Price, peer.Paid, earned, prices[i])
+		}
+		paid += earned
+	}
+	if done.Paid != paid {
+		t.Errorf("the task reports %d paid in all, the holders earned %d", done.Paid, paid)
 	}
 	if total < uint64(len(content)) {
 		t.Fatalf("holders served %d data bytes of %d", total, len(content))
