@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -40,7 +41,8 @@ var tasksCmd = &cobra.Command{
 	Short: "list upload and download tasks, show one with its peers, or control one",
 	Long: `Without ID, list the node's tasks: id, kind, state, the spec's transmission status (code and
 name), progress in blocks, file hash and, for a failed task, its task error code. With ID, show
-that task in detail with each peer's part. Control a task with the subcommands:
+that task in detail with each peer's part. A download from holders that charge shows what it paid
+them (PAID in the list; in detail its total and each holder's price per byte and amount). Control a task with the subcommands:
 
   dsp tasks pause ID
   dsp tasks resume ID [--password-file F]   (an encrypted task needs its password after a restart)
@@ -141,10 +143,14 @@ func printTasks(w io.Writer, ts []client.Task) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tSTATUS\tPROGRESS\tFILE\tERROR")
+	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tSTATUS\tPROGRESS\tPAID\tFILE\tERROR")
 	for _, t := range ts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d %s\t%s\t%s\t%s\n", t.ID, t.Kind, t.State, t.Status, t.StatusName,
-			progressText(&t), orDash(t.FileHash), orDash(taskCodeText(&t)))
+		paid := "-"
+		if paying(&t) {
+			paid = strconv.FormatUint(t.Paid, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d %s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.State, t.Status, t.StatusName,
+			progressText(&t), paid, orDash(t.FileHash), orDash(taskCodeText(&t)))
 	}
 	tw.Flush()
 }
@@ -172,6 +178,9 @@ func emitTask(cmd *cobra.Command, t *client.Task) error {
 		}
 		fmt.Fprintf(tw, "size\t%s\n", sizeText(t.Size))
 		fmt.Fprintf(tw, "progress\t%s\n", progressText(t))
+		if paying(t) {
+			fmt.Fprintf(tw, "paid\t%d (to its holders over payment channels)\n", t.Paid)
+		}
 		if t.Encrypted {
 			fmt.Fprintf(tw, "encrypted\tyes (needs password: %v)\n", t.NeedPassword)
 		}
@@ -183,13 +192,38 @@ func emitTask(cmd *cobra.Command, t *client.Task) error {
 		}
 		fmt.Fprintln(w, "peers:")
 		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  ACCOUNT\tHELD\tSENT\tBYTES\tRATE\tWRONG\tDONE\tERROR")
+		pay := paying(t)
+		head := "  ACCOUNT\tHELD\tSENT\tBYTES\tRATE\tWRONG\tDONE\tERROR"
+		if pay {
+			head += "\tPRICE\tPAID"
+		}
+		fmt.Fprintln(tw, head)
 		for _, p := range t.Peers {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s/s\t%d\t%v\t%s\n", p.Account, p.Held, p.Sent, sizeText(p.Bytes),
+			line := fmt.Sprintf("  %s\t%d\t%d\t%s\t%s/s\t%d\t%v\t%s", p.Account, p.Held, p.Sent, sizeText(p.Bytes),
 				sizeText(uint64(p.Rate)), p.Wrong, p.Done, orDash(p.Err))
+			if pay {
+				line += fmt.Sprintf("\t%d\t%d", p.Price, p.Paid)
+			}
+			fmt.Fprintln(tw, line)
 		}
 		tw.Flush()
 	})
+}
+
+// paying reports whether t is a download from holders that charge, or that paid them.
+func paying(t *client.Task) bool {
+	if t.Kind != "download" {
+		return false
+	}
+	if t.Paid > 0 {
+		return true
+	}
+	for _, p := range t.Peers {
+		if p.Price > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func progressText(t *client.Task) string {
@@ -421,6 +455,9 @@ func taskLine(w io.Writer, t *client.Task) {
 	}
 	if len(peers) > 0 {
 		fmt.Fprintf(tw, "peers\t%s\n", strings.Join(peers, ", "))
+	}
+	if paying(t) {
+		fmt.Fprintf(tw, "paid\t%d\n", t.Paid)
 	}
 	tw.Flush()
 }

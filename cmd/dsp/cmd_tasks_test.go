@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"dsp/keys"
 	"dsp/node"
 	"dsp/node/client"
 	"dsp/status"
@@ -76,6 +77,16 @@ func (s *scriptedTasks) Task(_ context.Context, id string) (*client.Task, error)
 	}
 	cp := *t
 	return &cp, nil
+}
+
+func (s *scriptedTasks) Tasks(context.Context) ([]client.Task, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []client.Task
+	for _, t := range s.tasks {
+		out = append(out, *t)
+	}
+	return out, nil
 }
 
 var scriptedSeq atomic.Int64
@@ -170,6 +181,66 @@ func TestDownloadDetachReturnsAtOnce(t *testing.T) {
 	if !strings.Contains(e.Msg, "no-such-task") {
 		t.Fatalf("message %q", e.Msg)
 	}
+}
+
+// A download from holders that charge shows what it paid: PAID in the list, its total and each
+// holder's price and amount in detail (and the fields in --json); other tasks show none of it.
+func TestTasksShowPayments(t *testing.T) {
+	priced, free := genAccount(t), genAccount(t)
+	done := transferring(10)
+	done.State, done.Status, done.StatusName = taskDone, int(status.TaskDownloadFileMakeSeed), status.TaskDownloadFileMakeSeed.String()
+	done.Paid = 1_572_867
+	done.Peers = []client.TaskPeer{{Account: priced, Held: 6, Bytes: 524_289, Price: 3, Paid: 1_572_867, Done: true},
+		{Account: free, Held: 4, Bytes: 400_000, Done: true}}
+	dir, _ := scriptedNode(t, time.Millisecond, done)
+	out, _, code := runCLI(t, "download", strings.Repeat("cd", 32), "--data", dir)
+	if code != 0 || !strings.Contains(out, "paid") || !strings.Contains(out, "1572867") {
+		t.Fatalf("download: exit %d\n%s", code, out)
+	}
+	out, _, code = runCLI(t, "tasks", "--data", dir)
+	if lines := strings.Split(out, "\n"); code != 0 || len(lines) < 2 || !strings.Contains(lines[0], "PAID") ||
+		!strings.Contains(lines[1], "download-1") || !strings.Contains(lines[1], " 1572867 ") {
+		t.Fatalf("task list: exit %d\n%s", code, out)
+	}
+	out, _, code = runCLI(t, "tasks", "download-1", "--data", dir)
+	if code != 0 || !strings.Contains(out, "1572867 (to its holders") || !strings.Contains(out, "PRICE") {
+		t.Fatalf("text task: exit %d\n%s", code, out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case strings.Contains(l, priced.String()) && (len(f) < 2 || f[len(f)-2] != "3" || f[len(f)-1] != "1572867"):
+			t.Fatalf("priced holder's line %q", l)
+		case strings.Contains(l, free.String()) && (len(f) < 2 || f[len(f)-2] != "0" || f[len(f)-1] != "0"):
+			t.Fatalf("free holder's line %q", l)
+		}
+	}
+	out, _, code = runCLI(t, "tasks", "download-1", "--data", dir, "--json")
+	var got client.Task
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.Paid != done.Paid || len(got.Peers) != 2 ||
+		got.Peers[0].Price != 3 || got.Peers[0].Paid != done.Paid || got.Peers[1].Price != 0 || got.Peers[1].Paid != 0 {
+		t.Fatalf("--json task: exit %d, %s", code, out)
+	}
+	if !strings.Contains(out, `"paid": 1572867`) || !strings.Contains(out, `"price": 3`) {
+		t.Fatalf("--json field names: %s", out)
+	}
+	// An upload has no payments.
+	dir, _ = scriptedNode(t, time.Millisecond, transferring(10))
+	runCLI(t, "upload", smallFile(t, "x"), "--detach", "--data", dir)
+	out, _, code = runCLI(t, "tasks", "upload-1", "--data", dir)
+	if code != 0 || strings.Contains(out, "paid") || strings.Contains(out, "PRICE") {
+		t.Fatalf("upload detail: exit %d\n%s", code, out)
+	}
+}
+
+// genAccount returns a new account address.
+func genAccount(t *testing.T) keys.Address {
+	t.Helper()
+	kp, err := keys.Generate(keys.SHA512withEdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp.Public().Address()
 }
 
 func TestUploadDetachWaitsForHash(t *testing.T) {
