@@ -2,8 +2,11 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"dsp/node/client"
 	"dsp/status"
@@ -222,8 +225,8 @@ func TestChannelErrors(t *testing.T) {
 	d.contains("Channels of main", "Earnings as a holder  error 40003 NO_DSP: no earnings")
 }
 
-// The Transfers detail of a download shows what the account paid its holders over channels,
-// refreshed when the task changes state.
+// The Transfers detail of a download shows what the task paid: each holder's price and amount
+// and the total, as the task reports them (no channel is read for it); an upload shows none.
 func TestTransfersDownloadPaid(t *testing.T) {
 	c := faketest.New()
 	files, _ := c.Files(t.Context())
@@ -233,16 +236,31 @@ func TestTransfersDownloadPaid(t *testing.T) {
 	}
 	d := newDriver(t, c, 120, 40, Options{StartScreen: ScreenTransfers})
 	d.press("enter")
-	d.contains("Task "+task.ID, "Paid      16400 over channels to 1 of its 1 holders", "Paid Wrong")
+	d.contains("Task "+task.ID, "Paid      0 in all (1 of its 1 holders charge)", "Price       Paid Wrong")
+	if err := c.Progress(task.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	d.pump()
+	held := files[0].Size * 1 / max(1, files[0].Blocks) // the holder's price is 1 per byte
+	d.contains(fmt.Sprintf("Paid      %d in all", held), fmt.Sprintf("%6d %10d", 1, held))
 	if err := c.Finish(task.ID); err != nil {
 		t.Fatal(err)
 	}
 	d.pump()
-	// 80 KiB at the holder's price of 1 per byte, on top of the 16400 paid before.
-	d.contains("Download complete", "Paid      98320 over channels")
+	d.contains("Download complete", fmt.Sprintf("Paid      %d in all (1 of its 1 holders charge)", files[0].Size))
 	// An upload's detail has no payments.
 	d.press("down")
-	d.lacks("Paid ")
+	d.lacks("Paid ", "Price")
+	// The seeded download: a holder at 1 per byte and a free one.
+	d.press("down")
+	d.contains("Paid      16400 in all (1 of its 2 holders charge)", fmt.Sprintf("%6s %10d", "free", 0), fmt.Sprintf("%6d %10d", 1, 16_400))
+	// 80 columns: the price column gives way, the amounts stay.
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	d.contains("Paid      16400 in all", "Paid Wrong")
+	d.lacks("Price")
+	if calls := strings.Join(c.Calls(), " "); strings.Contains(calls, "Channels") {
+		t.Fatalf("the Transfers screen read the channels: %s", calls)
+	}
 }
 
 // slowClose is the fake with a CloseChannel that waits for release, as one waiting for a block.

@@ -18,6 +18,7 @@ var goldenScreens = []struct {
 	{"accounts_close", ScreenAccounts, []string{"c", "x"}},
 	{"accounts_open", ScreenAccounts, []string{"o"}},
 	{"transfers", ScreenTransfers, []string{"down", "down", "enter"}},
+	{"transfers_download", ScreenTransfers, []string{"down", "enter"}},
 	{"upload", ScreenUpload, nil},
 	{"upload_options", ScreenUpload, []string{"enter"}},
 	{"upload_confirm", ScreenUpload, []string{"enter", "ctrl+s"}},

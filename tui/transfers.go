@@ -15,7 +15,6 @@ import (
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 
-	"dsp/keys"
 	"dsp/node/client"
 	"dsp/status"
 )
@@ -100,20 +99,6 @@ type transfers struct {
 	info     string
 	bar      progress.Model
 	barDark  bool
-	pay      payments
-}
-
-// payments is what the detail of a download shows of its payments: the node's channels, loaded
-// when the detail opens on a download, when that task changes state, and at most every 2 s while
-// it progresses. A task reports no payments of its own; the channels say what the account has
-// paid each holder so far (all downloads from it).
-type payments struct {
-	id      uint64
-	loading bool
-	list    *client.ChannelList
-	err     error
-	at      time.Time
-	task    string // task id and state at the last load
 }
 
 func newTransfers(e *env) *transfers {
@@ -183,11 +168,6 @@ func (t *transfers) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case taskMsg:
 		t.put(msg.task, t.env.opts.Now())
-		return t.wantPayments()
-	case resultMsg[*client.ChannelList]:
-		if msg.id == t.pay.id {
-			t.pay.loading, t.pay.list, t.pay.err = false, msg.val, msg.err
-		}
 	case resultMsg[[]client.Task]:
 		if msg.id != t.loadID {
 			return nil
@@ -220,7 +200,7 @@ func (t *transfers) Update(msg tea.Msg) tea.Cmd {
 		id := msg.val.id
 		return call(t.env, t.actionID, func(ctx context.Context, c Client) (*client.Task, error) { return c.Task(ctx, id) })
 	case tea.KeyPressMsg:
-		return tea.Batch(t.key(msg), t.wantPayments())
+		return t.key(msg)
 	default:
 		if t.resume != nil {
 			_, cmd := t.resume.Update(msg)
@@ -401,60 +381,35 @@ var transferColumns = []column{
 	{title: "Status", width: 0},
 }
 
-// wantPayments loads the channels when the detail shows a download whose payments are not
-// current.
-func (t *transfers) wantPayments() tea.Cmd {
-	r := t.at(t.cursor)
-	if !t.detail || r == nil || r.t.Kind != "download" || t.pay.loading {
-		return nil
+// paying reports whether task is a download from holders that charge, or that paid them.
+func paying(task client.Task) bool {
+	if task.Kind != "download" {
+		return false
 	}
-	now, key := t.env.opts.Now(), r.t.ID+" "+r.t.State
-	if t.pay.list != nil && key == t.pay.task && now.Sub(t.pay.at) < 2*time.Second {
-		return nil
-	}
-	if t.pay.err != nil && key == t.pay.task {
-		return nil // a node without channels: asked once per task state
-	}
-	t.pay.id, t.pay.loading, t.pay.at, t.pay.task = t.env.nextID(), true, now, key
-	return call(t.env, t.pay.id, func(ctx context.Context, c Client) (*client.ChannelList, error) { return c.Channels(ctx) })
-}
-
-// paidTo is what the account has paid peer over its channels, and whether it has one.
-func (t *transfers) paidTo(peer keys.Address) (uint64, bool) {
-	if t.pay.list == nil {
-		return 0, false
-	}
-	var paid uint64
-	found := false
-	for _, ch := range t.pay.list.Channels {
-		if ch.Partner == peer {
-			paid += ch.Sent
-			found = true
-		}
-	}
-	return paid, found
-}
-
-// paidText is the detail's Paid line of a download.
-func (t *transfers) paidText(task client.Task) string {
-	switch {
-	case t.pay.err != nil:
-		return "- (" + errText(t.pay.err) + ")"
-	case t.pay.list == nil:
-		return "…"
-	}
-	var total uint64
-	with := 0
 	for _, p := range task.Peers {
-		if paid, ok := t.paidTo(p.Account); ok {
-			total += paid
-			with++
+		if p.Price > 0 {
+			return true
 		}
 	}
-	if with == 0 {
-		return fmt.Sprintf("nothing: no channel to its %d holders (free, or not paid yet)", len(task.Peers))
+	return task.Paid > 0
+}
+
+// paidText is the detail's Paid line of a download: what the task paid its holders in all, as
+// the node counts it (each payment once the holder acknowledged it).
+func paidText(task client.Task) string {
+	priced := 0
+	for _, p := range task.Peers {
+		if p.Price > 0 {
+			priced++
+		}
 	}
-	return fmt.Sprintf("%d over channels to %d of its %d holders (all downloads from them)", total, with, len(task.Peers))
+	switch {
+	case len(task.Peers) == 0:
+		return "nothing yet"
+	case !paying(task):
+		return fmt.Sprintf("nothing: its %d holders serve for free", len(task.Peers))
+	}
+	return fmt.Sprintf("%d in all (%d of its %d holders charge)", task.Paid, priced, len(task.Peers))
 }
 
 func (t *transfers) visibleRows(h int) int {
@@ -566,7 +521,7 @@ func (t *transfers) detailView(r *taskRow, w int) string {
 	}
 	download := task.Kind == "download"
 	if download {
-		pairs = append(pairs, "Paid", t.paidText(task))
+		pairs = append(pairs, "Paid", paidText(task))
 	}
 	b.WriteString(kv(st, pairs...) + "\n")
 	if len(task.Peers) == 0 {
@@ -576,8 +531,9 @@ func (t *transfers) detailView(r *taskRow, w int) string {
 	peerCols := []column{{title: "Peer", width: 0}, {title: "Held", width: 7, right: true},
 		{title: "Bytes", width: 10, right: true}, {title: "Rate", width: 11, right: true}, {title: "Wrong", width: 5, right: true, min: 70},
 		{title: "State", width: 14}}
-	if download && t.pay.list != nil {
-		peerCols = slices.Insert(peerCols, 4, column{title: "Paid", width: 9, right: true})
+	if paying(task) {
+		peerCols = slices.Insert(peerCols, 4, column{title: "Price", width: 6, right: true, min: 100},
+			column{title: "Paid", width: 10, right: true})
 	}
 	cols := visibleColumns(peerCols, w)
 	b.WriteString(header(st, cols) + "\n")
@@ -589,12 +545,13 @@ func (t *transfers) detailView(r *taskRow, w int) string {
 		case p.Done:
 			state = st.Success.Render("done")
 		}
-		paid := "-"
-		if v, ok := t.paidTo(p.Account); ok {
-			paid = strconv.FormatUint(v, 10)
+		price := "free"
+		if p.Price > 0 {
+			price = strconv.FormatUint(p.Price, 10)
 		}
 		b.WriteString(row(cols, map[string]string{"Peer": p.Account.String(), "Held": strconv.FormatUint(p.Held, 10),
-			"Bytes": humanBytes(p.Bytes), "Rate": humanRate(p.Rate), "Paid": paid, "Wrong": strconv.Itoa(p.Wrong), "State": state}) + "\n")
+			"Bytes": humanBytes(p.Bytes), "Rate": humanRate(p.Rate), "Price": price, "Paid": strconv.FormatUint(p.Paid, 10),
+			"Wrong": strconv.Itoa(p.Wrong), "State": state}) + "\n")
 	}
 	return b.String()
 }

@@ -571,7 +571,7 @@ func (c *Client) Download(_ context.Context, req client.DownloadRequest) (*clien
 		req.Output = f.Name
 	}
 	t := client.Task{Kind: "download", State: "running", Status: int(status.TaskDownloadFileStart), FileHash: hash, URL: req.URL,
-		Size: f.Size, Blocks: max(1, f.Blocks), Download: &req, Peers: []client.TaskPeer{{Account: Addr(11)}}}
+		Size: f.Size, Blocks: max(1, f.Blocks), Download: &req, Peers: []client.TaskPeer{{Account: Addr(11), Price: c.holderPrice[Addr(11)]}}}
 	t.Download.Password = ""
 	return c.start(t), nil
 }

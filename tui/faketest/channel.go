@@ -18,7 +18,8 @@ import (
 // raises it, CloseChannel starts the challenge period (ChallengeBlocks), SettleChannel pays the
 // account out once the ledger height reaches the settle height. Downloads pay their holders over
 // an open channel as they progress (at the holder's price; the fake opens no channel for a
-// download). Refusals carry the codes a node answers with (docs/channels.md).
+// download), and each task reports what it paid each holder and in all, as a node's does.
+// Refusals carry the codes a node answers with (docs/channels.md).
 
 // ChallengeBlocks is the fake's challenge period: a channel closed at height h settles from
 // h+ChallengeBlocks on (the devnet's default).
@@ -294,12 +295,14 @@ func (c *Client) Earnings(context.Context) (*client.Earnings, error) {
 	return out, nil
 }
 
-// pay charges a download's progress to its holders: each priced holder whose bytes grew is paid
-// price × the new bytes over the open channel to it with the most available, at most what it
-// has left. Callers hold mu.
-func (c *Client) pay(before, after []client.TaskPeer) {
-	for i, p := range after {
-		price := c.holderPrice[p.Account]
+// pay charges a download's progress to its holders: each priced holder whose bytes grew (since
+// before) is paid its price × the new bytes over the open channel to it with the most
+// available, at most what it has left; the task's peer and the task count what was paid.
+// Callers hold mu.
+func (c *Client) pay(t *client.Task, before []client.TaskPeer) {
+	for i := range t.Peers {
+		p := &t.Peers[i]
+		price := p.Price
 		if price == 0 || i >= len(before) || p.Bytes <= before[i].Bytes {
 			continue
 		}
@@ -320,5 +323,7 @@ func (c *Client) pay(before, after []client.TaskPeer) {
 		best.Sent += amount
 		best.SentNonce++
 		best.Available -= amount
+		p.Paid += amount
+		t.Paid += amount
 	}
 }

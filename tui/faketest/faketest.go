@@ -112,7 +112,10 @@ func New() *Client {
 		Peers: []client.TaskPeer{{Account: Addr(11), Held: 12, Sent: 12, Bytes: 3 << 20, Rate: 512 << 10}, {Account: Addr(12), Held: 10, Sent: 11, Bytes: 5 << 19, Rate: 256 << 10}}})
 	c.addTask(client.Task{Kind: "download", State: "done", Status: int(status.TaskDownloadFileMakeSeed), FileHash: c.files[0].Hash, URL: c.files[0].URL,
 		Size: c.files[0].Size, Blocks: c.files[0].Blocks, Held: c.files[0].Blocks, Bytes: c.files[0].Size,
-		Download: &client.DownloadRequest{URL: c.files[0].URL, Output: "/tmp/holiday.jpg"}, Peers: []client.TaskPeer{{Account: Addr(11), Held: 2, Bytes: c.files[0].Size, Done: true}}})
+		Download: &client.DownloadRequest{URL: c.files[0].URL, Output: "/tmp/holiday.jpg"}, Paid: 16_400,
+		// Addr(11) charged 1 per byte: its channel's 16 400 sent are this download's; a free seeder served the rest.
+		Peers: []client.TaskPeer{{Account: Addr(11), Held: 1, Bytes: 16_400, Price: 1, Paid: 16_400, Done: true},
+			{Account: Addr(16), Held: 1, Bytes: c.files[0].Size - 16_400, Done: true}}})
 	c.addTask(client.Task{Kind: "upload", State: "failed", Status: int(status.TaskUploadFileTransferBlocks), Code: int(status.TaskFsPutBlockFailed), Msg: "holder refused block 3",
 		Size: 1 << 20, Blocks: 4, Held: 2, Bytes: 1 << 19, Upload: &client.UploadRequest{Path: "/data/archive.tar", Copies: 1},
 		Peers: []client.TaskPeer{{Account: Addr(12), Held: 2, Sent: 3, Bytes: 1 << 19, Err: "put block refused"}}})
@@ -257,7 +260,7 @@ func (c *Client) progress(t *client.Task, held uint64) {
 		t.Peers[i].Held, t.Peers[i].Bytes, t.Peers[i].Rate = t.Held, t.Bytes, 1<<20
 	}
 	if t.Kind == "download" {
-		c.pay(before, t.Peers)
+		c.pay(t, before)
 	}
 	c.emit(client.Event{Type: client.EventTask, Data: snapshot(t)})
 }
@@ -310,7 +313,7 @@ func (c *Client) finish(t *client.Task) error {
 		if len(t.Peers) == 1 { // the one holder served the rest: pay it
 			before := slices.Clone(t.Peers)
 			t.Peers[0].Held, t.Peers[0].Bytes = t.Blocks, t.Size
-			c.pay(before, t.Peers)
+			c.pay(t, before)
 		}
 	}
 	for i := range t.Peers {
