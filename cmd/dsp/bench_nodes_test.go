@@ -23,11 +23,9 @@ import (
 
 	"dsp/keys"
 	"dsp/ledger"
-	"dsp/node"
 	"dsp/node/client"
+	"dsp/node/nodetest"
 	"dsp/status"
-
-	"github.com/xtaci/smux"
 )
 
 // BenchmarkNodeProcesses runs a network of real "dsp node" processes on loopback (a ledger node,
@@ -467,68 +465,12 @@ func scrapeMetric(hc *http.Client, addr, name string) uint64 {
 	return 0
 }
 
-// rawKCPBench moves n bytes over one smux stream on raw kcp-go with the node's settings, in this
-// process, and returns how long it took (the baseline of node/task's BenchmarkTransfer).
+// rawKCPBench moves n bytes over raw kcp-go + smux in this process (nodetest.RawKCP, the baseline
+// of node/task's BenchmarkTransfer too).
 func rawKCPBench(b *testing.B, n int64) time.Duration {
-	tr := node.NewKCP(node.DefaultKCPConfig())
-	l, err := tr.Listen("127.0.0.1:0")
+	d, err := nodetest.RawKCP(n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
-	_, addr, _ := node.SplitURL(l.URL())
-	accepted := make(chan io.ReadWriteCloser, 1)
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	cc, err := tr.Dial(context.Background(), addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cc.Close()
-	cs, _ := smux.Client(cc, node.DefaultMuxConfig())
-	defer cs.Close()
-	st, err := cs.OpenStream()
-	if err != nil {
-		b.Fatal(err)
-	}
-	st.Write([]byte{1})
-	sc, ok := <-accepted
-	if !ok {
-		b.Fatal("accept failed")
-	}
-	defer sc.Close()
-	ss, _ := smux.Server(sc, node.DefaultMuxConfig())
-	defer ss.Close()
-	rs, err := ss.AcceptStream()
-	if err != nil {
-		b.Fatal(err)
-	}
-	io.ReadFull(rs, make([]byte, 1))
-	start := time.Now()
-	errc := make(chan error, 1)
-	go func() {
-		buf := make([]byte, 256<<10)
-		for sent := int64(0); sent < n; {
-			k, err := st.Write(buf[:min(int64(len(buf)), n-sent)])
-			if err != nil {
-				errc <- err
-				return
-			}
-			sent += int64(k)
-		}
-		errc <- nil
-	}()
-	if _, err := io.CopyN(io.Discard, rs, n); err != nil {
-		b.Fatal(err)
-	}
-	if err := <-errc; err != nil {
-		b.Fatal(err)
-	}
-	return time.Since(start)
+	return d
 }

@@ -2,7 +2,6 @@ package task
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"io"
@@ -22,9 +21,9 @@ import (
 	"dsp/ledger"
 	"dsp/node"
 	"dsp/node/fs"
+	"dsp/node/nodetest"
 	"dsp/store"
 
-	"github.com/xtaci/smux"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -135,69 +134,13 @@ func procStatus(field string) uint64 {
 	return 0
 }
 
-// rawKCP measures raw kcp-go + smux throughput on loopback (the node package's baseline).
+// rawKCP measures raw kcp-go + smux throughput on loopback (nodetest.RawKCP).
 func rawKCP(b *testing.B, n int64) time.Duration {
-	tr := node.NewKCP(node.DefaultKCPConfig())
-	l, err := tr.Listen("127.0.0.1:0")
+	d, err := nodetest.RawKCP(n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
-	_, addr, _ := node.SplitURL(l.URL())
-	accepted := make(chan io.ReadWriteCloser, 1)
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	cc, err := tr.Dial(context.Background(), addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cc.Close()
-	cs, _ := smux.Client(cc, node.DefaultMuxConfig())
-	defer cs.Close()
-	st, err := cs.OpenStream()
-	if err != nil {
-		b.Fatal(err)
-	}
-	st.Write([]byte{1})
-	sc, ok := <-accepted
-	if !ok {
-		b.Fatal("accept failed")
-	}
-	defer sc.Close()
-	ss, _ := smux.Server(sc, node.DefaultMuxConfig())
-	defer ss.Close()
-	rs, err := ss.AcceptStream()
-	if err != nil {
-		b.Fatal(err)
-	}
-	io.ReadFull(rs, make([]byte, 1))
-	start := time.Now()
-	errc := make(chan error, 1)
-	go func() {
-		buf := make([]byte, 256<<10)
-		for sent := int64(0); sent < n; {
-			k, err := st.Write(buf[:min(int64(len(buf)), n-sent)])
-			if err != nil {
-				errc <- err
-				return
-			}
-			sent += int64(k)
-		}
-		errc <- nil
-	}()
-	if _, err := io.CopyN(io.Discard, rs, n); err != nil {
-		b.Fatal(err)
-	}
-	if err := <-errc; err != nil {
-		b.Fatal(err)
-	}
-	return time.Since(start)
+	return d
 }
 
 // rawHash hashes n pseudo-random bytes in store blocks with SHA-256 on one core (the hash every
