@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,7 +51,9 @@ type Options struct {
 	Roles     []string
 	// Peers to connect to and keep connected: "kcp://host:port" or "ACCOUNT@kcp://host:port".
 	Peers []string
-	// MetricsAddr, if set, serves Prometheus metrics at http://MetricsAddr/metrics.
+	// MetricsAddr, if set, serves Prometheus metrics at http://MetricsAddr/metrics and Go's
+	// profiles at http://MetricsAddr/debug/pprof/ (net/http/pprof): bind it to loopback or a
+	// trusted network.
 	MetricsAddr string
 	// APIAddr is where the control API listens (default 127.0.0.1:0: loopback, any free port).
 	APIAddr   string
@@ -196,6 +199,13 @@ func (n *Node) startServers() error {
 	if n.opts.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(n.host.Metrics().Registry, promhttp.HandlerOpts{}))
+		// Go's profiles (CPU, heap, goroutines, execution trace) beside the metrics, for operators
+		// looking into a node's CPU or memory: go tool pprof http://ADDR/debug/pprof/profile.
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		addr, err := n.serve("metrics", n.opts.MetricsAddr, mux)
 		if err != nil {
 			return err

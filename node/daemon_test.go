@@ -165,3 +165,20 @@ func TestKeyFileOpenToOthersRefused(t *testing.T) {
 		t.Fatalf("world-readable key: %v, want ErrBadConfig", err)
 	}
 }
+
+// TestProfilesBesideMetrics: the metrics listener serves Go's profiles too.
+func TestProfilesBesideMetrics(t *testing.T) {
+	n := openNode(t, t.TempDir())
+	base := strings.TrimSuffix(n.MetricsURL(), "/metrics")
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/goroutine?debug=1"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(body) == 0 {
+			t.Fatalf("%s: %s, %d bytes", path, resp.Status, len(body))
+		}
+	}
+}
