@@ -200,9 +200,10 @@ const writeBatch = 8 << 20
 // batches queue and the writer's batch, so a session decodes into memory it already has.
 const flightBuffers = 16
 
-// inBlock is a received block on its way to the writer, with its PDP tag if it is a data block.
+// inBlock is a received block, checked against its hash, on its way to the writer, with its PDP
+// tag if it is a data block.
 type inBlock struct {
-	store.Block
+	store.Checked
 	index uint64
 	tag   []byte
 	data  bool // a data block (level 0)
@@ -249,11 +250,16 @@ func (u *upSession) read(ctx context.Context, batches chan<- inFlight, free <-ch
 			if b.Data == nil {
 				continue
 			}
+			// Hashed here, beside the writer's commits, which then store it without hashing.
+			c, err := store.Check(b.Hash, b.Data)
+			if err != nil {
+				return status.Wrap(status.TaskFsPutBlockFailed, err, "upload of %s", u.root)
+			}
 			// A link block's children are expected from the next block on, even in this flight.
 			if err := u.rs.stored(ctx, b, level); err != nil {
 				return status.Wrap(status.TaskFsPutBlockFailed, err, "upload of %s", u.root)
 			}
-			ib := inBlock{Block: b, index: fb.Index, tag: fb.Tag, data: level == 0}
+			ib := inBlock{Checked: c, index: fb.Index, tag: fb.Tag, data: level == 0}
 			batch = append(batch, ib)
 		}
 		select {
@@ -291,7 +297,7 @@ func (u *upSession) write(ctx context.Context, batches <-chan inFlight, free cha
 		b, n := in.blocks, 0
 		flights = append(flights[:0], in.fl)
 		for _, x := range b {
-			n += len(x.Data)
+			n += len(x.Data())
 		}
 	merge:
 		for n < writeBatch {
@@ -303,7 +309,7 @@ func (u *upSession) write(ctx context.Context, batches <-chan inFlight, free cha
 				b = append(b, more.blocks...)
 				flights = append(flights, more.fl)
 				for _, x := range more.blocks {
-					n += len(x.Data)
+					n += len(x.Data())
 				}
 			default:
 				break merge
@@ -340,10 +346,10 @@ func (u *upSession) write(ctx context.Context, batches <-chan inFlight, free cha
 
 // store writes one batch of blocks and folds its data blocks into the tag check, the two at once.
 func (u *upSession) store(ctx context.Context, b []inBlock) error {
-	blocks := make([]store.Block, 0, len(b))
+	blocks := make([]store.Checked, 0, len(b))
 	var tagged []inBlock
 	for i := range b {
-		blocks = append(blocks, b[i].Block)
+		blocks = append(blocks, b[i].Checked)
 		if b[i].data && u.tags != nil {
 			tagged = append(tagged, b[i])
 		}
@@ -353,14 +359,14 @@ func (u *upSession) store(ctx context.Context, b []inBlock) error {
 	if len(tagged) > 0 {
 		wg.Go(func() {
 			for _, x := range tagged {
-				if err := u.tags.add(x.index, x.Hash, x.Data, x.tag); err != nil {
+				if err := u.tags.add(x.index, x.Hash(), x.Data(), x.tag); err != nil {
 					tagErr = status.Wrap(status.TaskFileUploadedCheckPdpFailed, err, "upload of %s", u.root)
 					return
 				}
 			}
 		})
 	}
-	err := u.s.cfg.Store.PutBlocks(ctx, blocks)
+	err := u.s.cfg.Store.PutChecked(ctx, blocks)
 	wg.Wait()
 	if err != nil {
 		return err

@@ -154,8 +154,8 @@ func (r *receiveState) accept(b *Block) (store.Block, int, error) {
 		return store.Block{}, 0, fmt.Errorf("block %s: %w %s", h, ErrNotInFile, r.root)
 	}
 	if level != 0 {
-		// A link block is decoded before it is stored, so it is checked here; a data block is
-		// checked by PutBlocks.
+		// A link block is decoded before it is stored, so it is checked here; the caller checks
+		// a data block (store.Check) before it stores it.
 		if store.Sum(b.Data) != h {
 			return store.Block{}, 0, fmt.Errorf("block %s: %w", h, store.ErrHashMismatch)
 		}
