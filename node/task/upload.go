@@ -256,22 +256,22 @@ func (m *Manager) connectFS(ctx context.Context, a keys.Address) (*node.Peer, er
 	return p, nil
 }
 
-// transfer sends the blocks to every primary node whose contract is still pending (12, 13).
+// transfer sends the blocks to every primary node that has not confirmed its contract yet (12, 13).
 func (m *Manager) transfer(ctx context.Context, t *task, root store.Hash, info *ledger.FileInfo, storeTx []byte) error {
 	m.setStatus(t, status.TaskUploadFileTransferBlocks)
 	cs, err := m.cfg.Ledger.Contracts(ctx, root[:])
 	if err != nil {
 		return status.Wrap(status.TaskChainError, err, "contracts of %s", root)
 	}
-	active := map[keys.Address]bool{}
+	confirmed := map[keys.Address]bool{}
 	for _, c := range cs {
-		if c.State == ledger.ContractActive {
-			active[c.Node] = true
+		if c.StartHeight != 0 {
+			confirmed[c.Node] = true
 		}
 	}
 	var peers []*node.Peer
 	for _, a := range info.PrimaryNodes {
-		if active[a] {
+		if confirmed[a] {
 			continue
 		}
 		p, err := m.connectFS(ctx, a)
@@ -283,7 +283,7 @@ func (m *Manager) transfer(ctx context.Context, t *task, root store.Hash, info *
 	m.progress(t, func(in *Info) {
 		in.Peers = nil
 		for _, a := range info.PrimaryNodes {
-			in.Peers = append(in.Peers, PeerProgress{Account: a, Done: active[a]})
+			in.Peers = append(in.Peers, PeerProgress{Account: a, Done: confirmed[a]})
 		}
 		in.Bytes = 0
 	})
@@ -345,7 +345,11 @@ func applyNode(in *Info, np fs.NodeProgress) {
 	in.Blocks, in.Held, in.Bytes = np.Total, minHeld, bytes
 }
 
-// waitConfirmed waits until every primary node's contract is active (14, 15).
+// waitConfirmed waits until every primary node has confirmed its contract (14, 15): the contract
+// has a start height. What happens to it afterwards (a missed proof, a slash, a recovery) is the
+// ledger's and the FS nodes' business, not the upload's: with short prove intervals one node can
+// miss a round before another has confirmed, and waiting for every contract to be active at once
+// would then wait forever.
 func (m *Manager) waitConfirmed(ctx context.Context, t *task, root store.Hash, info *ledger.FileInfo) error {
 	m.setStatus(t, status.TaskUploadFileWaitForPDPProve)
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.ConfirmTimeout)
@@ -357,7 +361,7 @@ func (m *Manager) waitConfirmed(ctx context.Context, t *task, root store.Hash, i
 		if err == nil {
 			n := 0
 			for _, c := range cs {
-				if c.State == ledger.ContractActive {
+				if c.StartHeight != 0 {
 					n++
 				}
 			}
