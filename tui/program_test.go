@@ -7,12 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"dsp/tui/faketest"
 )
@@ -22,31 +20,14 @@ import (
 type program struct {
 	t    *testing.T
 	in   *io.PipeWriter
-	out  *lockedBuffer
+	out  *faketest.Screen
 	done chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return ansi.Strip(l.b.String())
 }
 
 func startProgram(t *testing.T, c Client, opts Options) *program {
 	t.Helper()
 	inR, inW := io.Pipe()
-	p := &program{t: t, in: inW, out: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &program{t: t, in: inW, out: &faketest.Screen{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	if opts.Background == BackgroundAuto {
 		opts.Background = BackgroundDark
@@ -73,7 +54,7 @@ func (p *program) waitFor(want ...string) {
 	p.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		s := p.out.text()
+		s := p.out.Text()
 		ok := true
 		for _, w := range want {
 			ok = ok && strings.Contains(s, w)
@@ -121,7 +102,7 @@ func TestProgramFirstRun(t *testing.T) {
 	p.send("s3cret")
 	p.send(keyEnter)
 	p.waitFor("Account ready")
-	if strings.Contains(p.out.text(), "s3cret") {
+	if strings.Contains(p.out.Text(), "s3cret") {
 		t.Fatal("the password was echoed")
 	}
 	accts, _ := c.Accounts(t.Context())

@@ -11,16 +11,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"dsp/keys"
 	"dsp/node/client"
 	"dsp/node/devnet"
+	"dsp/tui/faketest"
 	tuissh "dsp/tui/ssh"
 )
 
@@ -289,24 +288,6 @@ func TestTUIDrivesRunningDevnet(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a polling reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return ansi.Strip(s.b.String())
-}
-
 func sshKey(t *testing.T) gossh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -378,7 +359,7 @@ func TestDevnetSSHConsole(t *testing.T) {
 	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &faketest.Screen{}
 	sess.Stdout = out
 	in, err := sess.StdinPipe()
 	if err != nil {
@@ -404,11 +385,11 @@ func TestDevnetSSHConsole(t *testing.T) {
 }
 
 // waitForText polls a session's output (ANSI stripped) until it holds want.
-func waitForText(t *testing.T, out *syncBuffer, want string) {
+func waitForText(t *testing.T, out *faketest.Screen, want string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		s := out.String()
+		s := out.Text()
 		if strings.Contains(s, want) {
 			return
 		}

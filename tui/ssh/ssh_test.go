@@ -1,7 +1,6 @@
 package ssh
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"io"
@@ -9,13 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"charm.land/log/v2"
-	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"dsp/tui"
@@ -86,30 +83,12 @@ func dial(addr string, key gossh.Signer) (*gossh.Client, error) {
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a polling reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor polls out until it holds every string (ANSI stripped) or the deadline passes.
-func waitFor(t *testing.T, out *syncBuffer, want ...string) {
+func waitFor(t *testing.T, out *faketest.Screen, want ...string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		s := ansi.Strip(out.String())
+		s := out.Text()
 		ok := true
 		for _, w := range want {
 			ok = ok && strings.Contains(s, w)
@@ -125,7 +104,7 @@ func waitFor(t *testing.T, out *syncBuffer, want ...string) {
 }
 
 // session opens a PTY session and returns its output and stdin.
-func session(t *testing.T, c *gossh.Client) (*syncBuffer, io.WriteCloser) {
+func session(t *testing.T, c *gossh.Client) (*faketest.Screen, io.WriteCloser) {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
@@ -135,7 +114,7 @@ func session(t *testing.T, c *gossh.Client) (*syncBuffer, io.WriteCloser) {
 	if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &faketest.Screen{}
 	sess.Stdout = out
 	in, err := sess.StdinPipe()
 	if err != nil {
@@ -152,7 +131,7 @@ func TestAuthorizedKeyGetsTUI(t *testing.T) {
 	addr, clients := startServer(t, key)
 
 	// Two operators at once, each with its own program and client.
-	var outs []*syncBuffer
+	var outs []*faketest.Screen
 	var ins []io.WriteCloser
 	for range 2 {
 		c, err := dial(addr, key)
@@ -170,7 +149,7 @@ func TestAuthorizedKeyGetsTUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, outs[0], "Transfers", "video.mp4")
-	if strings.Contains(ansi.Strip(outs[1].String()), "video.mp4") {
+	if strings.Contains(outs[1].Text(), "video.mp4") {
 		t.Fatal("a key in one session moved the other")
 	}
 	if clients.Load() != 2 {
