@@ -267,5 +267,5 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 // (registered first, so it runs after every other cleanup).
 func checkGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
-	t.Cleanup(func() { nettest.WaitGoroutines(t, before, 5*time.Second, "dsp/") })
+	t.Cleanup(func() { nettest.WaitGoroutines(t, before, 15*time.Second, "dsp/") })
 }
