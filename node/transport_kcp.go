@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"time"
 
 	kcp "github.com/xtaci/kcp-go/v5"
 )
@@ -162,22 +165,30 @@ func (l *kcpListener) Accept() (net.Conn, error) {
 
 // Close stops the listener and its socket. kcp-go makes a session for every new remote that
 // sends a packet, even a stray late one, and queues it for Accept; Close drains that queue and
-// closes what it finds, so no session (and its goroutine) outlives the listener. AcceptKCP picks
-// at random between a queued session and the closed signal, so the drain stops only after the
-// closed signal came eight times in a row.
+// closes what it finds, so no session (and its goroutine) outlives the listener. The listener's
+// reader may still be handling a packet when the socket closes, so the drain goes on until
+// AcceptKCP reports the socket's read error (kcp-go records it only after its reader's last
+// packet) and then finds the queue empty 64 times in a row: AcceptKCP picks at random among what
+// is ready (a queued session, the closed listener, the read error), so a queued session is missed
+// with a chance of 2/3 per call, and 64 misses in a row with one of about 5e-12. It gives up after
+// a second.
 func (l *kcpListener) Close() error {
 	err := l.l.Close()
-	for misses := 0; misses < 8; {
+	if l.pc != nil {
+		l.pc.Close() // kcp-go owns the socket otherwise, and closed it above
+	}
+	stopped, misses := false, 0
+	for end := time.Now().Add(time.Second); (!stopped || misses < 64) && time.Now().Before(end); {
 		s, aerr := l.l.AcceptKCP()
-		if aerr != nil {
-			misses++
+		if aerr == nil {
+			misses = 0
+			s.Close()
 			continue
 		}
-		misses = 0
-		s.Close()
-	}
-	if l.pc != nil {
-		l.pc.Close()
+		if !errors.Is(aerr, io.ErrClosedPipe) {
+			stopped = true // the reader has returned
+		}
+		misses++
 	}
 	return err
 }
