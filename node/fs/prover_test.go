@@ -3,7 +3,6 @@ package fs
 import (
 	"context"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -28,7 +27,7 @@ func TestProverStopsOnClose(t *testing.T) {
 	}
 	defer l.Close()
 	time.Sleep(50 * time.Millisecond)
-	base := runtime.NumGoroutine()
+	base := nettest.Goroutines()
 	k, err := keys.Generate(keys.DefaultScheme)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +38,7 @@ func TestProverStopsOnClose(t *testing.T) {
 	}
 	svc.Startup(nil)
 	time.Sleep(100 * time.Millisecond)
-	if n := runtime.NumGoroutine(); n < base+2 {
+	if n := nettest.Goroutines(); n < base+2 {
 		t.Fatalf("%d goroutines after Startup, %d before: the loops did not start", n, base)
 	}
 	svc.Close()

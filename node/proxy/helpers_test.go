@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"testing"
 	"time"
 
@@ -266,6 +265,6 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 // checkGoroutines fails t if goroutines started during the test are still running at cleanup
 // (registered first, so it runs after every other cleanup).
 func checkGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := nettest.Goroutines()
 	t.Cleanup(func() { nettest.WaitGoroutines(t, before, 15*time.Second, "dsp/") })
 }

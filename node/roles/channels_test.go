@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +47,7 @@ func genKey(t *testing.T) *keys.KeyPair {
 // started ended) when the test ends.
 func newPair(t *testing.T) *pair {
 	t.Helper()
-	base := runtime.NumGoroutine()
+	base := nettest.Goroutines()
 	lk, rk := genKey(t), genKey(t)
 	g := ledger.DevnetGenesis(lk.Address(), map[keys.Address]uint64{lk.Address(): funds, rk.Address(): funds})
 	g.Params.BlockIntervalMs = uint64(blockEvery.Milliseconds())

@@ -1,7 +1,6 @@
 package task
 
 import (
-	"runtime"
 	"testing"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 // TestNoGoroutineLeak: after a whole network (ledger, SCAN, FS nodes, clients with managers and
 // subscriptions) uploaded and downloaded a file and was closed, no goroutine is left behind.
 func TestNoGoroutineLeak(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := nettest.Goroutines()
 	t.Run("world", func(t *testing.T) {
 		w := newWorld(t, memNet(), 2)
 		alice := w.newClient("alice", nil)
