@@ -97,8 +97,9 @@ func (c *conn) recvInto(v any) error {
 
 func (c *conn) close() error { return c.s.Close() }
 
-// appendFrame appends the bulk stream payload of v to dst, the same bytes as encodeFrame, so that
-// a conn encodes every message into one reused buffer.
+// appendFrame appends the bulk stream payload of v to dst: its opcode (u32, big-endian) and its
+// msgpack encoding as wire.EncodePayload makes it (structs as arrays, compact ints), so that a conn
+// encodes every message into one reused buffer.
 func appendFrame(dst []byte, v any) ([]byte, error) {
 	op, ok := wire.OpcodeOf(v)
 	if !ok {

@@ -1,13 +1,10 @@
 package fs
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"dsp/wire"
-
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Opcodes of the fs service (range 1100-1199). docs/protocol.md, "FS messages", lists them.
@@ -185,37 +182,6 @@ func init() {
 	wire.Register(OpBlockRequest, "FsBlockRequest", func() any { return new(BlockRequest) })
 	wire.Register(OpProverKey, "FsProverKey", func() any { return new(ProverKey) })
 	wire.Register(OpProverKeyRequest, "FsProverKeyRequest", func() any { return new(ProverKeyRequest) })
-}
-
-// encodeFrame returns the bulk stream payload of v: its opcode (u32, big-endian) and its msgpack
-// encoding as wire.EncodePayload makes it (structs as arrays, compact ints), written into one
-// buffer sized for the blocks it carries.
-func encodeFrame(v any) ([]byte, error) {
-	op, ok := wire.OpcodeOf(v)
-	if !ok {
-		return nil, fmt.Errorf("fs: %T is not a registered payload", v)
-	}
-	size := 256
-	switch m := v.(type) {
-	case *BlockFlights:
-		for _, b := range m.Blocks {
-			size += len(b.Data) + len(b.Tag) + 64
-		}
-	case *ProverKey:
-		size += len(m.Key) + len(m.Pub) + 16
-	}
-	buf := bytes.NewBuffer(make([]byte, 4, size))
-	binary.BigEndian.PutUint32(buf.Bytes(), uint32(op))
-	enc := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(enc)
-	enc.Reset(buf)
-	enc.UseArrayEncodedStructs(true)
-	enc.UseCompactInts(true)
-	enc.SetSortMapKeys(true)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("fs: encode %T: %w", v, err)
-	}
-	return buf.Bytes(), nil
 }
 
 // DecodeFrame decodes one bulk stream payload into its registered fs message (*File,
