@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"net"
@@ -288,19 +287,6 @@ func TestTUIDrivesRunningDevnet(t *testing.T) {
 	}
 }
 
-func sshKey(t *testing.T) gossh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func sshDial(addr string, key gossh.Signer) (*gossh.Client, error) {
 	return gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "operator", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
@@ -322,7 +308,7 @@ func freeAddr(t *testing.T) string {
 // starts.
 func TestDevnetSSHConsole(t *testing.T) {
 	dir := t.TempDir()
-	op := sshKey(t)
+	op := faketest.SSHKey(t)
 	ak := filepath.Join(t.TempDir(), "authorized_keys")
 	os.WriteFile(ak, gossh.MarshalAuthorizedKey(op.PublicKey()), 0o600)
 	for _, args := range [][]string{
@@ -371,7 +357,7 @@ func TestDevnetSSHConsole(t *testing.T) {
 	waitForText(t, out, "Welcome to dsp") // the devnet's wallet is empty: first run
 	in.Write([]byte("c"))
 	waitForText(t, out, "Create an account")
-	if _, err := sshDial(addr, sshKey(t)); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+	if _, err := sshDial(addr, faketest.SSHKey(t)); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
 		t.Fatalf("an unknown key: %v", err)
 	}
 	in.Write([]byte{3}) // ctrl+c ends the session, not the devnet

@@ -1,8 +1,6 @@
 package ssh
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"io"
 	"net"
 	"os"
@@ -18,20 +16,6 @@ import (
 	"dsp/tui"
 	"dsp/tui/faketest"
 )
-
-// newKey returns a fresh client signer.
-func newKey(t *testing.T) gossh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // startServer serves the console on 127.0.0.1:0 with authorized as the only allowed key.
 func startServer(t *testing.T, authorized gossh.Signer) (addr string, clients *atomic.Int32) {
@@ -127,7 +111,7 @@ func session(t *testing.T, c *gossh.Client) (*faketest.Screen, io.WriteCloser) {
 }
 
 func TestAuthorizedKeyGetsTUI(t *testing.T) {
-	key := newKey(t)
+	key := faketest.SSHKey(t)
 	addr, clients := startServer(t, key)
 
 	// Two operators at once, each with its own program and client.
@@ -161,8 +145,8 @@ func TestAuthorizedKeyGetsTUI(t *testing.T) {
 }
 
 func TestUnknownKeyRefused(t *testing.T) {
-	addr, _ := startServer(t, newKey(t))
-	c, err := dial(addr, newKey(t))
+	addr, _ := startServer(t, faketest.SSHKey(t))
+	c, err := dial(addr, faketest.SSHKey(t))
 	if err == nil {
 		_ = c.Close()
 		t.Fatal("an unknown key logged in")
@@ -173,7 +157,7 @@ func TestUnknownKeyRefused(t *testing.T) {
 }
 
 func TestPasswordRefused(t *testing.T) {
-	addr, _ := startServer(t, newKey(t))
+	addr, _ := startServer(t, faketest.SSHKey(t))
 	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "operator", Auth: []gossh.AuthMethod{gossh.Password("x")},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
 	if err == nil {
@@ -183,7 +167,7 @@ func TestPasswordRefused(t *testing.T) {
 }
 
 func TestNoPTYRefusedPolitely(t *testing.T) {
-	key := newKey(t)
+	key := faketest.SSHKey(t)
 	addr, clients := startServer(t, key)
 	c, err := dial(addr, key)
 	if err != nil {
