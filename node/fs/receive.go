@@ -316,7 +316,7 @@ func (u *upSession) write(ctx context.Context, batches <-chan inFlight, free cha
 			}
 		}
 		if failed == nil {
-			failed = u.store(ctx, b)
+			failed = u.storeBatch(ctx, b)
 		}
 		if failed == nil {
 			u.mu.Lock()
@@ -344,8 +344,8 @@ func (u *upSession) write(ctx context.Context, batches <-chan inFlight, free cha
 	return failed
 }
 
-// store writes one batch of blocks and folds its data blocks into the tag check, the two at once.
-func (u *upSession) store(ctx context.Context, b []inBlock) error {
+// storeBatch writes one batch of blocks and folds its data blocks into the tag check, the two at once.
+func (u *upSession) storeBatch(ctx context.Context, b []inBlock) error {
 	blocks := make([]store.Checked, 0, len(b))
 	var tagged []inBlock
 	for i := range b {
